@@ -1,0 +1,31 @@
+package io.kqueueffm.abi;
+
+import java.util.Locale;
+
+/**
+ * The one place that asks which operating system the JVM runs on. Everything else asks the
+ * {@link Platform} tables instead.
+ */
+public enum Os {
+    DARWIN, FREEBSD, LINUX, OTHER;
+
+    private static final Os CURRENT = detect(System.getProperty("os.name", ""));
+
+    public static Os current() {
+        return CURRENT;
+    }
+
+    static Os detect(String osName) {
+        String n = osName.toLowerCase(Locale.ROOT).replace(" ", "");
+        if (n.startsWith("mac") || n.startsWith("darwin") || n.startsWith("osx")) {
+            return DARWIN;
+        }
+        if (n.startsWith("freebsd")) {
+            return FREEBSD;
+        }
+        if (n.startsWith("linux")) {
+            return LINUX;
+        }
+        return OTHER;
+    }
+}

@@ -1,0 +1,271 @@
+package io.kqueueffm.abi;
+
+/**
+ * Socket-layer constants and layouts of one operating system (abi.md sections 3 and 4). A value of
+ * {@code -1} means "not available on this OS"; callers test {@link #has(int)}.
+ */
+public final class SocketAbi {
+    public static final int NONE = -1;
+
+    public static final SocketAbi DARWIN = new Builder("darwin")
+            .families(30).bsdSockaddr(true).sunPathSize(104)
+            .sockFlags(NONE, NONE).accept4(false)
+            .solSocket(0xFFFF)
+            .so(0x4, 0x8, 0x20, 0x1080, 0x200, 0x1022, 0x1001, 0x1002, 0x1003, 0x1004, 0x1007, 0x1008, 0x2)
+            .tcp(0x1, 0x4, 0x10, 0x101, 0x102, 0x105, 0x201, 0x2)
+            .ip(3, 36, 27)
+            .msgNoSignal(0x80000)
+            .fcntl(0x4, 0x3, 0x4, 0x1, 0x2, 0x1)
+            .fionread(0x4004667fL)
+            .limits(128, 1024)
+            .build();
+
+    public static final SocketAbi FREEBSD = new Builder("freebsd")
+            .families(28).bsdSockaddr(true).sunPathSize(104)
+            .sockFlags(0x20000000, 0x10000000).accept4(true)
+            .solSocket(0xFFFF)
+            .so(0x4, 0x8, 0x20, 0x80, 0x200, 0x800, 0x1001, 0x1002, 0x1003, 0x1004, 0x1007, 0x1008, 0x2)
+            .tcp(0x1, 0x4, 0x100, 0x200, 0x400, 0x401, NONE, 0x2)
+            .ip(3, 61, 27)
+            .msgNoSignal(0x20000)
+            .fcntl(0x4, 0x3, 0x4, 0x1, 0x2, 0x1)
+            .fionread(0x4004667fL)
+            .limits(128, 1024)
+            .build();
+
+    /** glibc on x86_64: the host under the kqueue emulation. TCP_NOPUSH maps to TCP_CORK. */
+    public static final SocketAbi LINUX = new Builder("linux")
+            .families(10).bsdSockaddr(false).sunPathSize(108)
+            .sockFlags(0x800, 0x80000).accept4(true)
+            .solSocket(1)
+            .so(0x2, 0x9, 0x6, 0xd, 0xf, NONE, 0x7, 0x8, 0x13, 0x12, 0x4, 0x3, 0x1e)
+            .tcp(0x1, 0x3, 0x4, 0x5, 0x6, 0x17, 0x19, 0x2)
+            .ip(1, 67, 26)
+            .msgNoSignal(0x4000)
+            .fcntl(0x800, 0x3, 0x4, 0x1, 0x2, 0x1)
+            .fionread(0x541bL)
+            .limits(4096, 1024)
+            .build();
+
+    public static final int AF_UNSPEC = 0;
+    public static final int AF_UNIX = 1;
+    public static final int AF_INET = 2;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
+    public static final int IPPROTO_IP = 0;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_UDP = 17;
+    public static final int IPPROTO_IPV6 = 41;
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+    public static final int SOCKADDR_IN_SIZE = 16;
+    public static final int SOCKADDR_IN6_SIZE = 28;
+    public static final int SOCKADDR_STORAGE_SIZE = 128;
+    public static final int IOVEC_SIZE = 16;
+    public static final int MSGHDR_OFF_IOV = 16;
+    public static final int MSGHDR_OFF_IOVLEN = 24;
+
+    public final String name;
+    public final int afInet6;
+    /** BSD sockaddrs start with a length byte and a one-byte family; Linux has a two-byte family. */
+    public final boolean bsdSockaddr;
+    public final int sunPathSize;
+    public final int sockNonblock;
+    public final int sockCloexec;
+    public final boolean hasAccept4;
+    public final int solSocket;
+    public final int soReuseaddr;
+    public final int soKeepalive;
+    public final int soBroadcast;
+    /** In seconds everywhere: Darwin's SO_LINGER_SEC (its SO_LINGER counts clock ticks). */
+    public final int soLinger;
+    public final int soReuseport;
+    public final int soNosigpipe;
+    public final int soSndbuf;
+    public final int soRcvbuf;
+    public final int soSndlowat;
+    public final int soRcvlowat;
+    public final int soError;
+    public final int soType;
+    public final int soAcceptconn;
+    public final int tcpNodelay;
+    /** BSD TCP_NOPUSH; Linux TCP_CORK, its counterpart. */
+    public final int tcpNopush;
+    /** Darwin TCP_KEEPALIVE, FreeBSD/Linux TCP_KEEPIDLE: idle seconds before probes. */
+    public final int tcpKeepidle;
+    public final int tcpKeepintvl;
+    public final int tcpKeepcnt;
+    public final int tcpFastopen;
+    public final int tcpNotsentLowat;
+    public final int tcpMaxseg;
+    public final int ipTos;
+    public final int ipv6Tclass;
+    public final int ipv6V6only;
+    public final int msgNosignal;
+    public final int oNonblock;
+    public final int fGetfl;
+    public final int fSetfl;
+    public final int fGetfd;
+    public final int fSetfd;
+    public final int fdCloexec;
+    public final long fionread;
+    public final int somaxconn;
+    public final int iovMax;
+    /** struct msghdr: 48 bytes on the BSDs (int msg_iovlen), 56 on Linux (size_t msg_iovlen). */
+    public final int msghdrSize;
+    public final int msgIovlenSize;
+
+    private SocketAbi(Builder b) {
+        name = b.name;
+        afInet6 = b.afInet6;
+        bsdSockaddr = b.bsdSockaddr;
+        sunPathSize = b.sunPathSize;
+        sockNonblock = b.sockNonblock;
+        sockCloexec = b.sockCloexec;
+        hasAccept4 = b.accept4;
+        solSocket = b.solSocket;
+        soReuseaddr = b.so[0];
+        soKeepalive = b.so[1];
+        soBroadcast = b.so[2];
+        soLinger = b.so[3];
+        soReuseport = b.so[4];
+        soNosigpipe = b.so[5];
+        soSndbuf = b.so[6];
+        soRcvbuf = b.so[7];
+        soSndlowat = b.so[8];
+        soRcvlowat = b.so[9];
+        soError = b.so[10];
+        soType = b.so[11];
+        soAcceptconn = b.so[12];
+        tcpNodelay = b.tcp[0];
+        tcpNopush = b.tcp[1];
+        tcpKeepidle = b.tcp[2];
+        tcpKeepintvl = b.tcp[3];
+        tcpKeepcnt = b.tcp[4];
+        tcpFastopen = b.tcp[5];
+        tcpNotsentLowat = b.tcp[6];
+        tcpMaxseg = b.tcp[7];
+        ipTos = b.ip[0];
+        ipv6Tclass = b.ip[1];
+        ipv6V6only = b.ip[2];
+        msgNosignal = b.msgNoSignal;
+        oNonblock = b.fcntl[0];
+        fGetfl = b.fcntl[1];
+        fSetfl = b.fcntl[2];
+        fGetfd = b.fcntl[3];
+        fSetfd = b.fcntl[4];
+        fdCloexec = b.fcntl[5];
+        fionread = b.fionread;
+        somaxconn = b.limits[0];
+        iovMax = b.limits[1];
+        msghdrSize = bsdSockaddr ? 48 : 56;
+        msgIovlenSize = bsdSockaddr ? 4 : 8;
+    }
+
+    public static boolean has(int value) {
+        return value != NONE;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    private static final class Builder {
+        final String name;
+        int afInet6;
+        boolean bsdSockaddr;
+        int sunPathSize;
+        int sockNonblock;
+        int sockCloexec;
+        boolean accept4;
+        int solSocket;
+        int[] so;
+        int[] tcp;
+        int[] ip;
+        int msgNoSignal;
+        int[] fcntl;
+        long fionread;
+        int[] limits;
+
+        Builder(String name) {
+            this.name = name;
+        }
+
+        Builder families(int inet6) {
+            afInet6 = inet6;
+            return this;
+        }
+
+        Builder bsdSockaddr(boolean bsd) {
+            bsdSockaddr = bsd;
+            return this;
+        }
+
+        Builder sunPathSize(int size) {
+            sunPathSize = size;
+            return this;
+        }
+
+        Builder sockFlags(int nonblock, int cloexec) {
+            sockNonblock = nonblock;
+            sockCloexec = cloexec;
+            return this;
+        }
+
+        Builder accept4(boolean has) {
+            accept4 = has;
+            return this;
+        }
+
+        Builder solSocket(int level) {
+            solSocket = level;
+            return this;
+        }
+
+        /** reuseaddr, keepalive, broadcast, linger(sec), reuseport, nosigpipe, sndbuf, rcvbuf, sndlowat, rcvlowat, error, type, acceptconn. */
+        Builder so(int... values) {
+            so = values;
+            return this;
+        }
+
+        /** nodelay, nopush, keepidle, keepintvl, keepcnt, fastopen, notsent_lowat, maxseg. */
+        Builder tcp(int... values) {
+            tcp = values;
+            return this;
+        }
+
+        /** IP_TOS, IPV6_TCLASS, IPV6_V6ONLY. */
+        Builder ip(int... values) {
+            ip = values;
+            return this;
+        }
+
+        Builder msgNoSignal(int value) {
+            msgNoSignal = value;
+            return this;
+        }
+
+        /** O_NONBLOCK, F_GETFL, F_SETFL, F_GETFD, F_SETFD, FD_CLOEXEC. */
+        Builder fcntl(int... values) {
+            fcntl = values;
+            return this;
+        }
+
+        Builder fionread(long value) {
+            fionread = value;
+            return this;
+        }
+
+        /** SOMAXCONN, IOV_MAX. */
+        Builder limits(int... values) {
+            limits = values;
+            return this;
+        }
+
+        SocketAbi build() {
+            return new SocketAbi(this);
+        }
+    }
+}

@@ -1,0 +1,574 @@
+package io.kqueueffm.channel;
+
+import io.kqueueffm.abi.KeventAbi;
+import io.kqueueffm.event.Kqueue;
+import io.kqueueffm.ffi.Errno;
+import io.kqueueffm.socket.Socket;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.AbstractChannel;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.SocketChannelConfig;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the channels of this transport share: the socket, the registration with a
+ * {@link KQueueFfmIoHandler}, the read and write filters, and connecting.
+ *
+ * <p>Both filters are level-triggered. A read that stops early (MAX_MESSAGES_PER_READ, auto-read off)
+ * is resumed by the next kevent without bookkeeping, and EOF stays visible until it has been read.
+ * The write filter is enabled only while a write could not complete, and disabled once it has.
+ */
+public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(AbstractKQueueFfmChannel.class);
+    private static final ChannelMetadata METADATA = new ChannelMetadata(false);
+    static final KeventAbi KABI = Kqueue.abi();
+    static final short EVFILT_READ = KABI.evfiltRead;
+    static final short EVFILT_WRITE = KABI.evfiltWrite;
+    private static final KQueueFfmIoOps READ_ON = KQueueFfmIoOps.newOps(EVFILT_READ,
+            (short) (KeventAbi.EV_ADD | KeventAbi.EV_ENABLE), 0);
+    private static final KQueueFfmIoOps READ_OFF = KQueueFfmIoOps.newOps(EVFILT_READ, KeventAbi.EV_DISABLE, 0);
+    private static final KQueueFfmIoOps READ_DELETE = KQueueFfmIoOps.newOps(EVFILT_READ, KeventAbi.EV_DELETE, 0);
+    private static final KQueueFfmIoOps WRITE_ON = KQueueFfmIoOps.newOps(EVFILT_WRITE,
+            (short) (KeventAbi.EV_ADD | KeventAbi.EV_ENABLE), 0);
+    private static final KQueueFfmIoOps WRITE_OFF = KQueueFfmIoOps.newOps(EVFILT_WRITE, KeventAbi.EV_DISABLE, 0);
+    private static final KQueueFfmIoOps WRITE_DELETE = KQueueFfmIoOps.newOps(EVFILT_WRITE, KeventAbi.EV_DELETE, 0);
+
+    final Socket socket;
+    private IoRegistration registration;
+    private boolean readFilterEnabled;
+    private boolean writeFilterEnabled;
+    /** Whether the knote exists in this registration's kqueue (EV_DISABLE/EV_DELETE need one). */
+    private boolean readKnote;
+    private boolean writeKnote;
+    boolean inputClosedSeenErrorOnRead;
+    protected volatile boolean active;
+    private volatile SocketAddress local;
+    private volatile SocketAddress remote;
+
+    private ChannelPromise connectPromise;
+    private Future<?> connectTimeoutFuture;
+    private SocketAddress requestedRemoteAddress;
+
+    AbstractKQueueFfmChannel(Channel parent, Socket socket, boolean active) {
+        super(parent);
+        this.socket = socket;
+        this.active = active;
+        if (active) {
+            local = socket.localAddress();
+            remote = socket.remoteAddress();
+        }
+    }
+
+    AbstractKQueueFfmChannel(Channel parent, Socket socket, SocketAddress remote) {
+        super(parent);
+        this.socket = socket;
+        this.active = true;
+        this.remote = remote;
+        this.local = socket.localAddress();
+    }
+
+    /** The fd, for diagnostics. */
+    public final int fd() {
+        return socket.fd();
+    }
+
+    @Override
+    protected boolean isCompatible(EventLoop loop) {
+        return loop instanceof IoEventLoop l && KQueueFfmIoHandler.isCompatible(l);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return socket.isOpen();
+    }
+
+    @Override
+    public boolean isActive() {
+        return active;
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public abstract KQueueFfmChannelConfig config();
+
+    final LoopBuffers buffers() {
+        return registration.attachment();
+    }
+
+    @Override
+    protected void doRegister(ChannelPromise promise) {
+        ((IoEventLoop) eventLoop()).register((AbstractKQueueFfmUnsafe) unsafe()).addListener(f -> {
+            if (f.isSuccess()) {
+                registration = (IoRegistration) f.getNow();
+                readKnote = false;
+                writeKnote = false;
+                if (writeFilterEnabled) {
+                    submit(WRITE_ON);
+                    writeKnote = true;
+                }
+                if (readFilterEnabled) {
+                    submit(READ_ON);
+                    readKnote = true;
+                }
+                promise.setSuccess();
+            } else {
+                promise.setFailure(f.cause());
+            }
+        });
+    }
+
+    @Override
+    protected void doDeregister() throws Exception {
+        IoRegistration reg = registration;
+        if (reg != null) {
+            // The fd stays open (e.g. moving to another loop): its knotes must go explicitly.
+            if (readKnote) {
+                submit(READ_DELETE);
+            }
+            if (writeKnote) {
+                submit(WRITE_DELETE);
+            }
+            readFilterEnabled = false;
+            writeFilterEnabled = false;
+            readKnote = false;
+            writeKnote = false;
+            reg.cancel();
+            registration = null;
+        }
+    }
+
+    @Override
+    protected void doClose() throws Exception {
+        active = false;
+        inputClosedSeenErrorOnRead = true;
+        IoRegistration reg = registration;
+        if (reg != null) {
+            // Closing the fd drops its knotes in the kernel; changes still queued must not outlive it.
+            reg.submit(KQueueFfmIoOps.FD_CLOSING);
+            reg.cancel();
+            registration = null;
+        }
+        socket.close();
+    }
+
+    @Override
+    protected void doDisconnect() throws Exception {
+        doClose();
+    }
+
+    private void submit(KQueueFfmIoOps ops) {
+        IoRegistration reg = registration;
+        if (reg != null && socket.isOpen()) {
+            reg.submit(ops);
+        }
+    }
+
+    final void readFilter(boolean enable) {
+        if (readFilterEnabled == enable) {
+            return;
+        }
+        readFilterEnabled = enable;
+        if (registration == null) {
+            return;
+        }
+        if (enable) {
+            submit(READ_ON);
+            readKnote = true;
+        } else if (readKnote) {
+            submit(READ_OFF);
+        }
+    }
+
+    final void writeFilter(boolean enable) {
+        if (writeFilterEnabled == enable) {
+            return;
+        }
+        writeFilterEnabled = enable;
+        if (registration == null) {
+            return;
+        }
+        if (enable) {
+            submit(WRITE_ON);
+            writeKnote = true;
+        } else if (writeKnote) {
+            submit(WRITE_OFF);
+        }
+    }
+
+    final boolean isWriteFilterEnabled() {
+        return writeFilterEnabled;
+    }
+
+    @Override
+    protected final void doBeginRead() throws Exception {
+        ((AbstractKQueueFfmUnsafe) unsafe()).readPending = true;
+        readFilter(true);
+    }
+
+    final void clearReadFilter() {
+        if (isRegistered()) {
+            EventLoop loop = eventLoop();
+            AbstractKQueueFfmUnsafe unsafe = (AbstractKQueueFfmUnsafe) unsafe();
+            if (loop.inEventLoop()) {
+                unsafe.clearReadFilter0();
+            } else {
+                loop.execute(() -> {
+                    if (!unsafe.readPending && !config().isAutoRead()) {
+                        unsafe.clearReadFilter0();
+                    }
+                });
+            }
+        } else {
+            readFilterEnabled = false;
+        }
+    }
+
+    final boolean shouldBreakReadReady(ChannelConfig config) {
+        return socket.isInputShutdown() && (inputClosedSeenErrorOnRead || !isAllowHalfClosure(config));
+    }
+
+    static boolean isAllowHalfClosure(ChannelConfig config) {
+        return config instanceof SocketChannelConfig c && c.isAllowHalfClosure();
+    }
+
+    /** The native address of {@code len} bytes of {@code buf} at {@code index} (a direct buffer). */
+    static long address(ByteBuf buf, int index, int len) {
+        if (buf.hasMemoryAddress()) {
+            return buf.memoryAddress() + index;
+        }
+        ByteBuffer nio = buf.internalNioBuffer(index, len);
+        return MemorySegment.ofBuffer(nio).address();
+    }
+
+    static long address(ByteBuffer nio) {
+        return MemorySegment.ofBuffer(nio).address();
+    }
+
+    /** Reads into {@code buf}: bytes read, 0 if nothing was there, -1 at end of stream. */
+    final int doReadBytes(ByteBuf buf) throws IOException {
+        int writerIndex = buf.writerIndex();
+        int writable = buf.writableBytes();
+        unsafe().recvBufAllocHandle().attemptedBytesRead(writable);
+        int n = socket.read(buffers().errno, address(buf, writerIndex, writable), writable);
+        if (n > 0) {
+            buf.writerIndex(writerIndex + n);
+        }
+        return n;
+    }
+
+    /** A direct copy of {@code buf} (released), for writing a heap buffer by address. */
+    protected final ByteBuf newDirectBuffer(ByteBuf buf) {
+        int readable = buf.readableBytes();
+        if (readable == 0) {
+            ReferenceCountUtil.release(buf);
+            return Unpooled.EMPTY_BUFFER;
+        }
+        ByteBufAllocator alloc = alloc();
+        ByteBuf direct = null;
+        if (!alloc.isDirectBufferPooled()) {
+            direct = ByteBufUtil.threadLocalDirectBuffer();
+        }
+        if (direct == null) {
+            direct = alloc.directBuffer(readable);
+        }
+        direct.writeBytes(buf, buf.readerIndex(), readable);
+        ReferenceCountUtil.safeRelease(buf);
+        return direct;
+    }
+
+    @Override
+    protected void doBind(SocketAddress localAddress) throws Exception {
+        if (localAddress instanceof InetSocketAddress a && a.isUnresolved()) {
+            throw new UnresolvedAddressException();
+        }
+        socket.bind(localAddress);
+        local = socket.localAddress();
+    }
+
+    protected boolean doConnect(SocketAddress remoteAddress, SocketAddress localAddress) throws Exception {
+        if (localAddress instanceof InetSocketAddress a && a.isUnresolved()) {
+            throw new UnresolvedAddressException();
+        }
+        if (remoteAddress instanceof InetSocketAddress a && a.isUnresolved()) {
+            throw new UnresolvedAddressException();
+        }
+        if (remote != null) {
+            throw new AlreadyConnectedException();
+        }
+        if (localAddress != null) {
+            socket.bind(localAddress);
+        }
+        boolean connected;
+        boolean success = false;
+        try {
+            connected = socket.connect(remoteAddress);
+            if (!connected) {
+                writeFilter(true);
+            }
+            success = true;
+        } finally {
+            if (!success) {
+                doClose();
+            }
+        }
+        if (connected) {
+            remote = remoteAddress;
+        }
+        local = socket.localAddress();
+        return connected;
+    }
+
+    @Override
+    protected SocketAddress localAddress0() {
+        return local;
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return remote;
+    }
+
+    final void resetCachedAddresses() {
+        local = socket.localAddress();
+        remote = socket.remoteAddress();
+    }
+
+    @Override
+    protected abstract AbstractKQueueFfmUnsafe newUnsafe();
+
+    /** The channel side of the loop: receives its events, runs reads, writes and connects. */
+    public abstract class AbstractKQueueFfmUnsafe extends AbstractUnsafe implements KQueueFfmIoHandle {
+        boolean readPending;
+        private RecvByteBufAllocator.ExtendedHandle allocHandle;
+
+        @Override
+        public int ident() {
+            return socket.fd();
+        }
+
+        @Override
+        public void close() {
+            close(voidPromise());
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent ioEvent) {
+            KQueueFfmIoEvent event = (KQueueFfmIoEvent) ioEvent;
+            if (event.isError()) {
+                // A refused change: e.g. the socket was closed under it. Nothing to deliver.
+                logger.debug("{}: kqueue change refused: {}", AbstractKQueueFfmChannel.this,
+                        Errno.name((int) event.data()));
+                return;
+            }
+            short filter = event.filter();
+            if (filter == EVFILT_WRITE) {
+                writeReady();
+            } else if (filter == EVFILT_READ) {
+                readReady(recvBufAllocHandle());
+            }
+        }
+
+        abstract void readReady(RecvByteBufAllocator.ExtendedHandle allocHandle);
+
+        @Override
+        public RecvByteBufAllocator.ExtendedHandle recvBufAllocHandle() {
+            if (allocHandle == null) {
+                allocHandle = (RecvByteBufAllocator.ExtendedHandle) super.recvBufAllocHandle();
+            }
+            return allocHandle;
+        }
+
+        final boolean shouldStopReading(ChannelConfig config) {
+            return !readPending && !config.isAutoRead();
+        }
+
+        final void clearReadFilter0() {
+            assert eventLoop().inEventLoop();
+            readPending = false;
+            readFilter(false);
+        }
+
+        @Override
+        protected final void flush0() {
+            // Waiting for writability: the write event flushes; writing now would only meet EAGAIN.
+            if (!isWriteFilterEnabled()) {
+                super.flush0();
+            }
+        }
+
+        private void writeReady() {
+            if (connectPromise != null) {
+                finishConnect();
+            } else if (!socket.isOutputShutdown()) {
+                super.flush0();
+            } else {
+                writeFilter(false);
+            }
+        }
+
+        /** The peer finished sending (read returned EOF) or reading failed. */
+        final void shutdownInput(boolean dueToError) {
+            if (!socket.isInputShutdown()) {
+                if (isAllowHalfClosure(config())) {
+                    try {
+                        socket.shutdown(true, false);
+                    } catch (NotYetConnectedException ignore) {
+                        // never connected: nothing to shut
+                    } catch (IOException e) {
+                        pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+                        close(voidPromise());
+                        return;
+                    }
+                    // EOF stays readable (level-triggered): stop asking until the user reads again.
+                    clearReadFilter0();
+                    pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+                } else {
+                    close(voidPromise());
+                    return;
+                }
+            } else if (!dueToError) {
+                clearReadFilter0();
+            }
+            if (!inputClosedSeenErrorOnRead) {
+                inputClosedSeenErrorOnRead = true;
+                pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+            }
+        }
+
+        final boolean failConnectPromise(Throwable cause) {
+            ChannelPromise p = connectPromise;
+            if (p != null) {
+                connectPromise = null;
+                if (p.tryFailure(cause instanceof ConnectException ? cause
+                        : new ConnectException("failed to connect").initCause(cause))) {
+                    closeIfClosed();
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
+            if (promise.isDone() || !ensureOpen(promise)) {
+                return;
+            }
+            try {
+                if (connectPromise != null) {
+                    throw new ConnectionPendingException();
+                }
+                boolean wasActive = isActive();
+                if (doConnect(remoteAddress, localAddress)) {
+                    fulfillConnectPromise(promise, wasActive);
+                    return;
+                }
+                connectPromise = promise;
+                requestedRemoteAddress = remoteAddress;
+                int timeoutMillis = config().getConnectTimeoutMillis();
+                if (timeoutMillis > 0) {
+                    connectTimeoutFuture = eventLoop().schedule(() -> {
+                        ChannelPromise p = connectPromise;
+                        if (p != null && !p.isDone() && p.tryFailure(new ConnectTimeoutException(
+                                "connection timed out after " + timeoutMillis + " ms: " + remoteAddress))) {
+                            close(voidPromise());
+                        }
+                    }, timeoutMillis, TimeUnit.MILLISECONDS);
+                }
+                promise.addListener((ChannelFutureListener) future -> {
+                    if (future.isCancelled()) {
+                        if (connectTimeoutFuture != null) {
+                            connectTimeoutFuture.cancel(false);
+                        }
+                        connectPromise = null;
+                        close(voidPromise());
+                    }
+                });
+            } catch (Throwable t) {
+                closeIfClosed();
+                promise.tryFailure(annotateConnectException(t, remoteAddress));
+            }
+        }
+
+        private void fulfillConnectPromise(ChannelPromise promise, boolean wasActive) {
+            if (promise == null) {
+                return;
+            }
+            active = true;
+            boolean nowActive = isActive();
+            boolean promiseSet = promise.trySuccess();
+            if (!wasActive && nowActive) {
+                pipeline().fireChannelActive();
+            }
+            if (!promiseSet) {
+                close(voidPromise());
+            }
+        }
+
+        private void fulfillConnectPromise(ChannelPromise promise, Throwable cause) {
+            if (promise == null) {
+                return;
+            }
+            promise.tryFailure(cause);
+            closeIfClosed();
+        }
+
+        private void finishConnect() {
+            assert eventLoop().inEventLoop();
+            boolean stillInProgress = false;
+            try {
+                boolean wasActive = isActive();
+                if (!socket.finishConnect(requestedRemoteAddress)) {
+                    stillInProgress = true;
+                    return;
+                }
+                writeFilter(false);
+                remote = requestedRemoteAddress instanceof InetSocketAddress r ? r : socket.remoteAddress();
+                requestedRemoteAddress = null;
+                fulfillConnectPromise(connectPromise, wasActive);
+            } catch (Throwable t) {
+                fulfillConnectPromise(connectPromise, annotateConnectException(t, requestedRemoteAddress));
+            } finally {
+                if (!stillInProgress) {
+                    if (connectTimeoutFuture != null) {
+                        connectTimeoutFuture.cancel(false);
+                    }
+                    connectPromise = null;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.kqueueffm.channel;
+
+import io.kqueueffm.ffi.Errno;
+import io.kqueueffm.socket.IovArray;
+import io.kqueueffm.socket.Socket;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Native memory owned by one event loop and lent to its channels while they run on it: the iovec
+ * array for gathering writes, the errno capture segment for I/O calls, and a sockaddr buffer for
+ * accept. Freed when the loop is destroyed.
+ */
+public final class LoopBuffers implements AutoCloseable {
+    private final Arena arena = Arena.ofShared();
+    private final IovArray iov = new IovArray(Socket.abi());
+    final MemorySegment errno = Errno.allocate(arena);
+    final MemorySegment sockaddr = arena.allocate(256, 8);
+    final MemorySegment socklen = arena.allocate(8, 8);
+
+    /** The iovec array, emptied. */
+    public IovArray cleanIovArray() {
+        iov.clear();
+        return iov;
+    }
+
+    public MemorySegment errno() {
+        return errno;
+    }
+
+    @Override
+    public void close() {
+        iov.close();
+        arena.close();
+    }
+}

@@ -1,0 +1,302 @@
+package io.kqueueffm.ffi;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Downcalls to the C library (and, on Linux, to the kqueue emulation in front of it).
+ *
+ * <p>Every handle is a static final, captures errno into the segment passed as first argument, and
+ * takes pointers as {@code long} addresses (LP64 passes both in the same registers), so a call
+ * allocates nothing. Every method returns the call's non-negative result, or {@code -errno}.
+ * A symbol the OS lacks (kevent64 on FreeBSD, accept4 on Darwin) leaves its handle null; callers
+ * choose through the ABI tables and never reach it.
+ */
+public final class LibC {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle KQUEUE = find("kqueue", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle KEVENT64 = find("kevent64", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle KEVENT = find("kevent", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle CLOSE = find("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKET = find("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKETPAIR = find("socketpair", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle PIPE = find("pipe", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    private static final MethodHandle BIND = find("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle LISTEN = find("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT = find("accept", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle ACCEPT4 = find("accept4", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle CONNECT = find("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle READ = find("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle WRITE = find("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle SEND = find("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SENDMSG = find("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle WRITEV = find("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SHUTDOWN = find("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETSOCKNAME = find("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle GETPEERNAME = find("getpeername", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle SETSOCKOPT = find("setsockopt", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = find("getsockopt", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    // Variadic: the third argument is the first variadic one (Apple silicon passes it on the stack).
+    private static final MethodHandle FCNTL = find("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL = find("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(2));
+
+    private LibC() {
+    }
+
+    private static MethodHandle find(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        if (NativeLibrary.unavailabilityCause() != null) {
+            return null;
+        }
+        MemorySegment symbol = NativeLibrary.lookup().find(name).orElse(null);
+        if (symbol == null) {
+            return null;
+        }
+        Linker.Option[] options = new Linker.Option[extra.length + 1];
+        options[0] = ERRNO;
+        System.arraycopy(extra, 0, options, 1, extra.length);
+        return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    /** Whether the running libc (or emulation) exports {@code name}'s handle here. */
+    public static boolean has(String name) {
+        return switch (name) {
+            case "kevent64" -> KEVENT64 != null;
+            case "kevent" -> KEVENT != null;
+            case "kqueue" -> KQUEUE != null;
+            case "accept4" -> ACCEPT4 != null;
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    static MemoryLayout captureLayout() {
+        return Errno.CAPTURE_LAYOUT;
+    }
+
+    private static int check(MemorySegment cs, int r) {
+        return r == -1 ? -Errno.get(cs) : r;
+    }
+
+    private static long check(MemorySegment cs, long r) {
+        return r == -1 ? -Errno.get(cs) : r;
+    }
+
+    private static Error rethrow(Throwable t) {
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new AssertionError(t);
+    }
+
+    public static int kqueue(MemorySegment cs) {
+        try {
+            return check(cs, (int) KQUEUE.invokeExact(cs));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int kevent64(MemorySegment cs, int kq, long changes, int nchanges, long events, int nevents,
+                               int flags, long timeout) {
+        try {
+            return check(cs, (int) KEVENT64.invokeExact(cs, kq, changes, nchanges, events, nevents, flags, timeout));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int kevent(MemorySegment cs, int kq, long changes, int nchanges, long events, int nevents,
+                             long timeout) {
+        try {
+            return check(cs, (int) KEVENT.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int close(MemorySegment cs, int fd) {
+        try {
+            return check(cs, (int) CLOSE.invokeExact(cs, fd));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int socket(MemorySegment cs, int domain, int type, int protocol) {
+        try {
+            return check(cs, (int) SOCKET.invokeExact(cs, domain, type, protocol));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int socketpair(MemorySegment cs, int domain, int type, int protocol, long fds) {
+        try {
+            return check(cs, (int) SOCKETPAIR.invokeExact(cs, domain, type, protocol, fds));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int pipe(MemorySegment cs, long fds) {
+        try {
+            return check(cs, (int) PIPE.invokeExact(cs, fds));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int bind(MemorySegment cs, int fd, long addr, int len) {
+        try {
+            return check(cs, (int) BIND.invokeExact(cs, fd, addr, len));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int listen(MemorySegment cs, int fd, int backlog) {
+        try {
+            return check(cs, (int) LISTEN.invokeExact(cs, fd, backlog));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int accept(MemorySegment cs, int fd, long addr, long lenPtr) {
+        try {
+            return check(cs, (int) ACCEPT.invokeExact(cs, fd, addr, lenPtr));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int accept4(MemorySegment cs, int fd, long addr, long lenPtr, int flags) {
+        try {
+            return check(cs, (int) ACCEPT4.invokeExact(cs, fd, addr, lenPtr, flags));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int connect(MemorySegment cs, int fd, long addr, int len) {
+        try {
+            return check(cs, (int) CONNECT.invokeExact(cs, fd, addr, len));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long read(MemorySegment cs, int fd, long buf, long len) {
+        try {
+            return check(cs, (long) READ.invokeExact(cs, fd, buf, len));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long write(MemorySegment cs, int fd, long buf, long len) {
+        try {
+            return check(cs, (long) WRITE.invokeExact(cs, fd, buf, len));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long send(MemorySegment cs, int fd, long buf, long len, int flags) {
+        try {
+            return check(cs, (long) SEND.invokeExact(cs, fd, buf, len, flags));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long sendmsg(MemorySegment cs, int fd, long msghdr, int flags) {
+        try {
+            return check(cs, (long) SENDMSG.invokeExact(cs, fd, msghdr, flags));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long writev(MemorySegment cs, int fd, long iov, int iovcnt) {
+        try {
+            return check(cs, (long) WRITEV.invokeExact(cs, fd, iov, iovcnt));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int shutdown(MemorySegment cs, int fd, int how) {
+        try {
+            return check(cs, (int) SHUTDOWN.invokeExact(cs, fd, how));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int getsockname(MemorySegment cs, int fd, long addr, long lenPtr) {
+        try {
+            return check(cs, (int) GETSOCKNAME.invokeExact(cs, fd, addr, lenPtr));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int getpeername(MemorySegment cs, int fd, long addr, long lenPtr) {
+        try {
+            return check(cs, (int) GETPEERNAME.invokeExact(cs, fd, addr, lenPtr));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int setsockopt(MemorySegment cs, int fd, int level, int name, long value, int len) {
+        try {
+            return check(cs, (int) SETSOCKOPT.invokeExact(cs, fd, level, name, value, len));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int getsockopt(MemorySegment cs, int fd, int level, int name, long value, long lenPtr) {
+        try {
+            return check(cs, (int) GETSOCKOPT.invokeExact(cs, fd, level, name, value, lenPtr));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int fcntl(MemorySegment cs, int fd, int cmd, int arg) {
+        try {
+            return check(cs, (int) FCNTL.invokeExact(cs, fd, cmd, arg));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int ioctl(MemorySegment cs, int fd, long request, long argp) {
+        try {
+            return check(cs, (int) IOCTL.invokeExact(cs, fd, request, argp));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+}

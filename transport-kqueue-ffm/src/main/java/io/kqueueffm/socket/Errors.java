@@ -1,0 +1,102 @@
+package io.kqueueffm.socket;
+
+import io.kqueueffm.ffi.Errno;
+import io.kqueueffm.ffi.NativeException;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * errno to the exceptions Netty users already catch. Messages carry the call, the symbolic errno and
+ * its usual text ("Connection reset by peer"), so a log line says what happened without a man page.
+ */
+public final class Errors {
+    private Errors() {
+    }
+
+    /** strerror's wording for the errors a socket meets; the number's name for the rest. */
+    public static String describe(int errno) {
+        if (errno == Errno.ECONNRESET) {
+            return "Connection reset by peer";
+        } else if (errno == Errno.EPIPE) {
+            return "Broken pipe";
+        } else if (errno == Errno.ECONNREFUSED) {
+            return "Connection refused";
+        } else if (errno == Errno.ETIMEDOUT) {
+            return "Operation timed out";
+        } else if (errno == Errno.EHOSTUNREACH) {
+            return "No route to host";
+        } else if (errno == Errno.ENETUNREACH) {
+            return "Network is unreachable";
+        } else if (errno == Errno.EADDRINUSE) {
+            return "Address already in use";
+        } else if (errno == Errno.EADDRNOTAVAIL) {
+            return "Can't assign requested address";
+        } else if (errno == Errno.ENOTCONN) {
+            return "Socket is not connected";
+        } else if (errno == Errno.EBADF) {
+            return "Bad file descriptor";
+        } else if (errno == Errno.EMFILE) {
+            return "Too many open files";
+        } else if (errno == Errno.ENFILE) {
+            return "Too many open files in system";
+        } else if (errno == Errno.EINVAL) {
+            return "Invalid argument";
+        } else if (errno == Errno.ENOPROTOOPT) {
+            return "Protocol not available";
+        } else if (errno == Errno.ECONNABORTED) {
+            return "Software caused connection abort";
+        } else if (errno == Errno.ENOBUFS) {
+            return "No buffer space available";
+        }
+        return null;
+    }
+
+    /** A failed socket call as an IOException (a {@link NativeException} carrying errno). */
+    public static IOException newIOException(String call, int errno) {
+        if (errno == Errno.EBADF) {
+            ClosedChannelException closed = new ClosedChannelException();
+            closed.initCause(new NativeException(call, errno, describe(errno)));
+            return closed;
+        }
+        return new NativeException(call, errno, describe(errno));
+    }
+
+    /** A failed connect: the JDK's exception type for the cause, with the address in the message. */
+    public static IOException newConnectException(String call, int errno, SocketAddress remote) {
+        String msg = call + " failed: " + Errno.name(errno) + " (" + describe(errno) + "): " + remote;
+        IOException e;
+        if (errno == Errno.EHOSTUNREACH || errno == Errno.ENETUNREACH) {
+            e = new NoRouteToHostException(msg);
+        } else if (errno == Errno.ECONNREFUSED || errno == Errno.ETIMEDOUT) {
+            e = new ConnectException(msg);
+        } else if (errno == Errno.EADDRNOTAVAIL || errno == Errno.EADDRINUSE) {
+            e = new BindException(msg);
+        } else if (errno == Errno.EBADF) {
+            e = new ClosedChannelException();
+        } else {
+            e = new ConnectException(msg);
+        }
+        if (e.getCause() == null) {
+            e.initCause(new NativeException(call, errno, describe(errno)));
+        }
+        return e;
+    }
+
+    public static IOException newBindException(int errno, SocketAddress local) {
+        BindException e = new BindException("bind failed: " + Errno.name(errno) + " (" + describe(errno) + "): " + local);
+        e.initCause(new NativeException("bind", errno, describe(errno)));
+        return e;
+    }
+
+    public static IOException newPortUnreachable(String call, int errno) {
+        PortUnreachableException e = new PortUnreachableException(call + " failed: " + Errno.name(errno));
+        e.initCause(new NativeException(call, errno, describe(errno)));
+        return e;
+    }
+}

@@ -1,0 +1,16 @@
+package io.kqueueffm.tests.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation;
+import io.netty.testsuite.transport.socket.SocketExceptionHandlingTest;
+
+import java.util.List;
+
+/** Netty's {@link SocketExceptionHandlingTest} against this transport's channels. */
+public class KQueueFfmSocketExceptionHandlingTest extends SocketExceptionHandlingTest {
+    @Override
+    protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return KQueueFfmSocketTestPermutation.INSTANCE.socket();
+    }
+}

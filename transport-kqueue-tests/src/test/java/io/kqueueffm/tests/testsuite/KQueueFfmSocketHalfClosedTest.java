@@ -1,0 +1,16 @@
+package io.kqueueffm.tests.testsuite;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.testsuite.transport.TestsuitePermutation;
+import io.netty.testsuite.transport.socket.SocketHalfClosedTest;
+
+import java.util.List;
+
+/** Netty's {@link SocketHalfClosedTest} against this transport's channels. */
+public class KQueueFfmSocketHalfClosedTest extends SocketHalfClosedTest {
+    @Override
+    protected List<TestsuitePermutation.BootstrapComboFactory<ServerBootstrap, Bootstrap>> newFactories() {
+        return KQueueFfmSocketTestPermutation.INSTANCE.socket();
+    }
+}
