@@ -54,9 +54,11 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
     static final KeventAbi KABI = Kqueue.abi();
     static final short EVFILT_READ = KABI.evfiltRead;
     static final short EVFILT_WRITE = KABI.evfiltWrite;
-    private static final KQueueFfmIoOps READ_ON = KQueueFfmIoOps.newOps(EVFILT_READ,
-            (short) (KeventAbi.EV_ADD | KeventAbi.EV_ENABLE), 0);
-    private static final KQueueFfmIoOps READ_OFF = KQueueFfmIoOps.newOps(EVFILT_READ, KeventAbi.EV_DISABLE, 0);
+    /** Reading: level-triggered, so a read cut short is resumed by the next kevent. */
+    private static final KQueueFfmIoOps READ_LEVEL = KQueueFfmIoOps.newOps(EVFILT_READ, KeventAbi.EV_ADD, 0);
+    /** Paused: edge-triggered, so the peer's EOF is still seen but pending data does not spin the loop. */
+    private static final KQueueFfmIoOps READ_EDGE = KQueueFfmIoOps.newOps(EVFILT_READ,
+            (short) (KeventAbi.EV_ADD | KeventAbi.EV_CLEAR), 0);
     private static final KQueueFfmIoOps READ_DELETE = KQueueFfmIoOps.newOps(EVFILT_READ, KeventAbi.EV_DELETE, 0);
     private static final KQueueFfmIoOps WRITE_ON = KQueueFfmIoOps.newOps(EVFILT_WRITE,
             (short) (KeventAbi.EV_ADD | KeventAbi.EV_ENABLE), 0);
@@ -67,8 +69,7 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
     private IoRegistration registration;
     private boolean readFilterEnabled;
     private boolean writeFilterEnabled;
-    /** Whether the knote exists in this registration's kqueue (EV_DISABLE/EV_DELETE need one). */
-    private boolean readKnote;
+    /** Whether the write knote exists in this registration's kqueue (EV_DISABLE/EV_DELETE need one). */
     private boolean writeKnote;
     boolean inputClosedSeenErrorOnRead;
     protected volatile boolean active;
@@ -134,16 +135,13 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
         ((IoEventLoop) eventLoop()).register((AbstractKQueueFfmUnsafe) unsafe()).addListener(f -> {
             if (f.isSuccess()) {
                 registration = (IoRegistration) f.getNow();
-                readKnote = false;
                 writeKnote = false;
                 if (writeFilterEnabled) {
                     submit(WRITE_ON);
                     writeKnote = true;
                 }
-                if (readFilterEnabled) {
-                    submit(READ_ON);
-                    readKnote = true;
-                }
+                // The read knote lives as long as the registration: it also reports the peer's EOF.
+                submit(readFilterEnabled ? READ_LEVEL : READ_EDGE);
                 promise.setSuccess();
             } else {
                 promise.setFailure(f.cause());
@@ -156,15 +154,12 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
         IoRegistration reg = registration;
         if (reg != null) {
             // The fd stays open (e.g. moving to another loop): its knotes must go explicitly.
-            if (readKnote) {
-                submit(READ_DELETE);
-            }
+            submit(READ_DELETE);
             if (writeKnote) {
                 submit(WRITE_DELETE);
             }
             readFilterEnabled = false;
             writeFilterEnabled = false;
-            readKnote = false;
             writeKnote = false;
             reg.cancel();
             registration = null;
@@ -205,12 +200,14 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
         if (registration == null) {
             return;
         }
-        if (enable) {
-            submit(READ_ON);
-            readKnote = true;
-        } else if (readKnote) {
-            submit(READ_OFF);
-        }
+        // Whether an existing knote adopts a changed EV_CLEAR is not specified: replace it. Both
+        // changes go into the same kevent call, in order.
+        submit(READ_DELETE);
+        submit(enable ? READ_LEVEL : READ_EDGE);
+    }
+
+    final boolean isReadFilterEnabled() {
+        return readFilterEnabled;
     }
 
     final void writeFilter(boolean enable) {
@@ -370,10 +367,34 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
     @Override
     protected abstract AbstractKQueueFfmUnsafe newUnsafe();
 
+    /** The configured allocator handle, which keeps reading to the end once the peer's EOF is known. */
+    static final class ReadHandle extends RecvByteBufAllocator.DelegatingHandle
+            implements RecvByteBufAllocator.ExtendedHandle {
+        private boolean eof;
+
+        ReadHandle(RecvByteBufAllocator.ExtendedHandle delegate) {
+            super(delegate);
+        }
+
+        void readEof() {
+            eof = true;
+        }
+
+        @Override
+        public boolean continueReading(io.netty.util.UncheckedBooleanSupplier maybeMoreDataSupplier) {
+            return eof || ((RecvByteBufAllocator.ExtendedHandle) delegate()).continueReading(maybeMoreDataSupplier);
+        }
+
+        @Override
+        public boolean continueReading() {
+            return eof || delegate().continueReading();
+        }
+    }
+
     /** The channel side of the loop: receives its events, runs reads, writes and connects. */
     public abstract class AbstractKQueueFfmUnsafe extends AbstractUnsafe implements KQueueFfmIoHandle {
         boolean readPending;
-        private RecvByteBufAllocator.ExtendedHandle allocHandle;
+        private ReadHandle allocHandle;
 
         @Override
         public int ident() {
@@ -398,16 +419,28 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
             if (filter == EVFILT_WRITE) {
                 writeReady();
             } else if (filter == EVFILT_READ) {
-                readReady(recvBufAllocHandle());
+                if (connectPromise != null) {
+                    // A refused or reset connect also ends the read side: report it as the connect's failure.
+                    finishConnect();
+                    return;
+                }
+                ReadHandle h = recvBufAllocHandle();
+                if (event.isEof()) {
+                    // Deliver what is buffered and the EOF, even with reading paused (auto-read off).
+                    h.readEof();
+                    readReady(h);
+                } else if (isReadFilterEnabled()) {
+                    readReady(h);
+                }
             }
         }
 
-        abstract void readReady(RecvByteBufAllocator.ExtendedHandle allocHandle);
+        abstract void readReady(ReadHandle allocHandle);
 
         @Override
-        public RecvByteBufAllocator.ExtendedHandle recvBufAllocHandle() {
+        public ReadHandle recvBufAllocHandle() {
             if (allocHandle == null) {
-                allocHandle = (RecvByteBufAllocator.ExtendedHandle) super.recvBufAllocHandle();
+                allocHandle = new ReadHandle((RecvByteBufAllocator.ExtendedHandle) super.recvBufAllocHandle());
             }
             return allocHandle;
         }

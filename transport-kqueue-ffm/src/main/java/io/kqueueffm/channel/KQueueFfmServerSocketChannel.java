@@ -90,7 +90,7 @@ public final class KQueueFfmServerSocketChannel extends AbstractKQueueFfmChannel
         }
 
         @Override
-        void readReady(RecvByteBufAllocator.ExtendedHandle allocHandle) {
+        void readReady(ReadHandle allocHandle) {
             assert eventLoop().inEventLoop();
             ChannelConfig config = config();
             if (shouldBreakReadReady(config)) {

@@ -392,7 +392,7 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
         private final PreferredDirectByteBufAllocator directAllocator = new PreferredDirectByteBufAllocator();
 
         @Override
-        void readReady(RecvByteBufAllocator.ExtendedHandle allocHandle) {
+        void readReady(ReadHandle allocHandle) {
             ChannelConfig config = config();
             if (shouldBreakReadReady(config)) {
                 clearReadFilter0();
@@ -441,7 +441,7 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
         }
 
         private void handleReadException(ChannelPipeline pipeline, ByteBuf byteBuf, Throwable cause, boolean close,
-                                         RecvByteBufAllocator.ExtendedHandle allocHandle) {
+                                         ReadHandle allocHandle) {
             if (byteBuf != null) {
                 if (byteBuf.isReadable()) {
                     readPending = false;

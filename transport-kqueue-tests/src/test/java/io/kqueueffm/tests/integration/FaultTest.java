@@ -1,0 +1,211 @@
+package io.kqueueffm.tests.integration;
+
+import io.kqueueffm.channel.KQueueFfmIoHandler;
+import io.kqueueffm.channel.KQueueFfmServerSocketChannel;
+import io.kqueueffm.channel.KQueueFfmSocketChannel;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Peers that misbehave: refused connects, resets mid-write, slow readers. */
+@Timeout(120)
+class FaultTest {
+    private static EventLoopGroup group;
+
+    @BeforeAll
+    static void start() {
+        group = new MultiThreadIoEventLoopGroup(2, KQueueFfmIoHandler.newFactory());
+    }
+
+    @AfterAll
+    static void stop() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void connectToClosedPortFailsWithAddress() throws Exception {
+        int port = closedPort();
+        ChannelFuture f = new Bootstrap().group(group).channel(KQueueFfmSocketChannel.class)
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(new InetSocketAddress("127.0.0.1", port)).await();
+        assertFalse(f.isSuccess());
+        ConnectException e = assertInstanceOf(ConnectException.class, f.cause());
+        assertTrue(e.getMessage().contains("Connection refused") && e.getMessage().contains(":" + port),
+                e.getMessage());
+        f.channel().closeFuture().await(5, TimeUnit.SECONDS);
+        assertFalse(f.channel().isOpen());
+    }
+
+    @Test
+    void peerResetMidWriteFailsTheWriteAndClosesTheChannel() throws Exception {
+        CompletableFuture<Throwable> writeFailure = new CompletableFuture<>();
+        CountDownLatch inactive = new CountDownLatch(1);
+        Channel server = new ServerBootstrap().group(group).channel(KQueueFfmServerSocketChannel.class)
+                .childHandler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        writeForever(ctx);
+                    }
+
+                    private void writeForever(ChannelHandlerContext ctx) {
+                        ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[64 * 1024])).addListener(f -> {
+                            if (f.isSuccess()) {
+                                writeForever(ctx);
+                            } else {
+                                writeFailure.complete(f.cause());
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        inactive.countDown();
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        ctx.close();
+                    }
+                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        try (Socket peer = new Socket()) {
+            peer.connect(server.localAddress());
+            InputStream in = peer.getInputStream();
+            byte[] buf = new byte[8192];
+            assertTrue(in.read(buf) > 0);
+            peer.setSoLinger(true, 0); // close with RST
+        }
+        Throwable cause = writeFailure.get(30, TimeUnit.SECONDS);
+        assertInstanceOf(IOException.class, cause);
+        assertTrue(inactive.await(30, TimeUnit.SECONDS));
+        server.close().sync();
+    }
+
+    @Test
+    void slowReaderKeepsWriterWithinTheWaterMarks() throws Exception {
+        int low = 32 * 1024;
+        int high = 64 * 1024;
+        int chunk = 1024;
+        AtomicLong maxPending = new AtomicLong();
+        AtomicLong written = new AtomicLong();
+        CountDownLatch becameUnwritable = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(1);
+        long total = 8L * 1024 * 1024;
+        Channel server = new ServerBootstrap().group(group).channel(KQueueFfmServerSocketChannel.class)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(low, high))
+                .childOption(ChannelOption.SO_SNDBUF, 16 * 1024)
+                .childHandler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        pump(ctx);
+                    }
+
+                    @Override
+                    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                        if (!ctx.channel().isWritable()) {
+                            becameUnwritable.countDown();
+                        }
+                        pump(ctx);
+                    }
+
+                    private void pump(ChannelHandlerContext ctx) {
+                        // A well-behaved fast writer: writes only while the channel says it may.
+                        while (ctx.channel().isWritable() && written.get() < total) {
+                            ctx.write(ctx.alloc().directBuffer(chunk).writeZero(chunk));
+                            written.addAndGet(chunk);
+                            long pending = ctx.channel().unsafe().outboundBuffer().totalPendingWriteBytes();
+                            maxPending.accumulateAndGet(pending, Math::max);
+                        }
+                        ctx.flush();
+                        if (written.get() >= total && finished.getCount() > 0) {
+                            finished.countDown();
+                            // close once everything written has gone out
+                            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
+                        }
+                    }
+                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        AtomicLong received = new AtomicLong();
+        CountDownLatch eof = new CountDownLatch(1);
+        Channel client = new Bootstrap().group(group).channel(KQueueFfmSocketChannel.class)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.SO_RCVBUF, 16 * 1024)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        received.addAndGet(((ByteBuf) msg).readableBytes());
+                        ReferenceCountUtil.release(msg);
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        eof.countDown();
+                    }
+                }).connect(server.localAddress()).sync().channel();
+        assertTrue(becameUnwritable.await(30, TimeUnit.SECONDS), "the writer never hit the high water mark");
+        // Read slowly: one read() at a time, with pauses, until the writer closes.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (eof.getCount() > 0 && System.nanoTime() < deadline) {
+            client.read();
+            Thread.sleep(2);
+        }
+        assertTrue(finished.await(30, TimeUnit.SECONDS));
+        assertEquals(total, received.get());
+        // Pending bytes never went past the high water mark by more than one chunk.
+        assertTrue(maxPending.get() <= high + chunk, "max pending " + maxPending.get());
+        server.close().sync();
+    }
+
+    @Test
+    void badOptionValueIsAClearErrorAndTheChannelStaysUsable() throws Exception {
+        KQueueFfmSocketChannel ch = new KQueueFfmSocketChannel();
+        try {
+            io.netty.channel.ChannelException e = assertThrows(io.netty.channel.ChannelException.class,
+                    () -> ch.config().setTrafficClass(1000));
+            assertTrue(e.getMessage().contains("IP_TOS"), e.getMessage());
+            assertThrows(io.netty.channel.ChannelException.class, () -> ch.config().setReceiveBufferSize(-1));
+            ch.config().setTcpNoDelay(false);
+            assertFalse(ch.config().isTcpNoDelay());
+            ch.config().setKeepAlive(true);
+            assertTrue(ch.config().isKeepAlive());
+        } finally {
+            ch.unsafe().closeForcibly();
+        }
+    }
+}
