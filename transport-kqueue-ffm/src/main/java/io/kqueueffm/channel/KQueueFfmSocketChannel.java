@@ -47,6 +47,8 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
     private final KQueueFfmSocketChannelConfig config;
     private final Runnable flushTask = () -> ((AbstractKQueueFfmUnsafe) unsafe()).flush0();
     private WritableByteChannel byteChannel;
+    /** Reused for every gathering write: a capturing lambda would allocate each time. */
+    private final IovFiller iovFiller = new IovFiller();
 
     /** A client socket, IPv6 dual-stack where the host has IPv6. */
     public KQueueFfmSocketChannel() {
@@ -176,7 +178,22 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
     private int doWriteMultiple(ChannelOutboundBuffer in) throws Exception {
         IovArray iov = buffers().cleanIovArray();
         iov.maxBytes(config.getMaxBytesPerGatheringWrite());
-        in.forEachFlushedMessage(msg -> {
+        iovFiller.iov = iov;
+        in.forEachFlushedMessage(iovFiller);
+        if (iov.count() == 0) {
+            // Only empty buffers at the head: drop them.
+            in.removeBytes(0);
+            return 0;
+        }
+        return writeIov(in, iov);
+    }
+
+    /** Adds flushed buffers to the loop's iovec array until it is full or maxBytes is reached. */
+    private static final class IovFiller implements ChannelOutboundBuffer.MessageProcessor {
+        IovArray iov;
+
+        @Override
+        public boolean processMessage(Object msg) {
             if (!(msg instanceof ByteBuf buf)) {
                 return false;
             }
@@ -187,19 +204,16 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
             if (buf.hasMemoryAddress()) {
                 return iov.add(buf.memoryAddress() + buf.readerIndex(), readable) && !iov.isFull();
             }
+            if (buf.nioBufferCount() == 1) {
+                return iov.add(address(buf, buf.readerIndex(), readable), readable) && !iov.isFull();
+            }
             for (ByteBuffer nio : buf.nioBuffers()) {
                 if (!iov.add(address(nio) + nio.position(), nio.remaining())) {
                     return false;
                 }
             }
             return !iov.isFull();
-        });
-        if (iov.count() == 0) {
-            // Only empty buffers at the head: drop them.
-            in.removeBytes(0);
-            return 0;
         }
-        return writeIov(in, iov);
     }
 
     private int writeIov(ChannelOutboundBuffer in, IovArray iov) throws IOException {
