@@ -193,12 +193,18 @@ public final class KQueueFfmIoHandler implements IoHandler {
     }
 
     /**
-     * Arms the deadline timer when the earliest deadline changed and returns the kevent timeout:
-     * -1 to block (the timer, if any, ends the wait), 0 when the deadline has already passed.
+     * Arms the deadline timer when the earliest deadline moved earlier than the armed one, and
+     * returns the kevent timeout: -1 to block (the timer, if any, ends the wait), 0 when the deadline
+     * has already passed. Netty reports "now + purge interval" when nothing is scheduled, a new value
+     * on every turn, so a later deadline does not re-arm: the armed timer then fires early, costs one
+     * spurious wakeup, and the next turn arms the real deadline.
      */
     private long armDeadline(IoHandlerContext context) {
         long deadline = context.deadlineNanos();
-        if (deadline == -1 || deadline == armedDeadline) {
+        if (deadline == -1) {
+            return -1;
+        }
+        if (armedDeadline != NO_DEADLINE && deadline - armedDeadline >= 0) {
             return -1;
         }
         long delay = context.delayNanos(System.nanoTime());

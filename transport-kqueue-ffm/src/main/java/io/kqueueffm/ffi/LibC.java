@@ -5,6 +5,8 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -56,7 +58,34 @@ public final class LibC {
     private static final MethodHandle IOCTL = find("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(2));
 
+    // Not final on purpose: see root().
+    private static MethodHandle KEVENT64_ROOT = root("kevent64Root", int.class, MemorySegment.class, int.class, long.class, int.class, long.class, int.class, int.class, long.class);
+
+    private static MethodHandle KEVENT_ROOT = root("keventRoot", int.class, MemorySegment.class, int.class, long.class, int.class, long.class, int.class, long.class);
+
+    private static MethodHandle READ_ROOT = root("readRoot", long.class, MemorySegment.class, int.class, long.class, long.class);
+
+    private static MethodHandle SEND_ROOT = root("sendRoot", long.class, MemorySegment.class, int.class, long.class, long.class, int.class);
+
+    private static MethodHandle SENDMSG_ROOT = root("sendmsgRoot", long.class, MemorySegment.class, int.class, long.class, int.class);
+
     private LibC() {
+    }
+
+    /**
+     * A compilation boundary for the hot calls (I/O and kevent). With captureCallState, every downcall
+     * slices its capture segment; that object is only eliminated when C2 inlines the JDK's whole
+     * capture chain (about twelve frames) into the same compilation unit, which fails when the call
+     * sits deep in Netty's pipeline ("inlining too deep"), costing ~40 bytes per syscall. Called
+     * through a MethodHandle that is deliberately not a constant, the wrapper cannot be inlined into
+     * its caller: it is compiled as its own root, where the chain fits.
+     */
+    private static MethodHandle root(String name, Class<?> ret, Class<?>... params) {
+        try {
+            return MethodHandles.lookup().findStatic(LibC.class, name, MethodType.methodType(ret, params));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     private static MethodHandle find(String name, FunctionDescriptor fd, Linker.Option... extra) {
@@ -114,7 +143,16 @@ public final class LibC {
         }
     }
 
-    public static int kevent64(MemorySegment cs, int kq, long changes, int nchanges, long events, int nevents,
+
+    public static int kevent64(MemorySegment cs, int kq, long changes, int nchanges, long events, int nevents, int flags, long timeout) {
+        try {
+            return (int) KEVENT64_ROOT.invokeExact(cs, kq, changes, nchanges, events, nevents, flags, timeout);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static int kevent64Root(MemorySegment cs, int kq, long changes, int nchanges, long events, int nevents,
                                int flags, long timeout) {
         try {
             return check(cs, (int) KEVENT64.invokeExact(cs, kq, changes, nchanges, events, nevents, flags, timeout));
@@ -123,7 +161,16 @@ public final class LibC {
         }
     }
 
-    public static int kevent(MemorySegment cs, int kq, long changes, int nchanges, long events, int nevents,
+
+    public static int kevent(MemorySegment cs, int kq, long changes, int nchanges, long events, int nevents, long timeout) {
+        try {
+            return (int) KEVENT_ROOT.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static int keventRoot(MemorySegment cs, int kq, long changes, int nchanges, long events, int nevents,
                              long timeout) {
         try {
             return check(cs, (int) KEVENT.invokeExact(cs, kq, changes, nchanges, events, nevents, timeout));
@@ -204,7 +251,16 @@ public final class LibC {
         }
     }
 
+
     public static long read(MemorySegment cs, int fd, long buf, long len) {
+        try {
+            return (long) READ_ROOT.invokeExact(cs, fd, buf, len);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long readRoot(MemorySegment cs, int fd, long buf, long len) {
         try {
             return check(cs, (long) READ.invokeExact(cs, fd, buf, len));
         } catch (Throwable t) {
@@ -220,7 +276,16 @@ public final class LibC {
         }
     }
 
+
     public static long send(MemorySegment cs, int fd, long buf, long len, int flags) {
+        try {
+            return (long) SEND_ROOT.invokeExact(cs, fd, buf, len, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long sendRoot(MemorySegment cs, int fd, long buf, long len, int flags) {
         try {
             return check(cs, (long) SEND.invokeExact(cs, fd, buf, len, flags));
         } catch (Throwable t) {
@@ -228,7 +293,16 @@ public final class LibC {
         }
     }
 
+
     public static long sendmsg(MemorySegment cs, int fd, long msghdr, int flags) {
+        try {
+            return (long) SENDMSG_ROOT.invokeExact(cs, fd, msghdr, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long sendmsgRoot(MemorySegment cs, int fd, long msghdr, int flags) {
         try {
             return check(cs, (long) SENDMSG.invokeExact(cs, fd, msghdr, flags));
         } catch (Throwable t) {
