@@ -43,6 +43,8 @@ enum fdkind {
 #define KN_WRONLY       0x0100  /* pipe end opened write-only */
 #define KN_DEFERDELETE  0x0200  /* EV_DISPATCH2 deferred delete */
 #define KN_FDLIST       0x0400  /* on the global per-fd list */
+#define KN_REPORTED     0x0800  /* queued because epoll reported the fd (cleared at dequeue) */
+#define KN_DEMOTED      0x1000  /* level fd knote held edge-triggered after a spurious report */
 
 struct kq;
 
@@ -70,6 +72,7 @@ struct knote {
 	int fd;
 	uint8_t kind;
 	uint32_t revents;                       /* last epoll mask seen */
+	uint32_t emask;                         /* epoll events currently registered (KN_EPOLL) */
 	int64_t base_lowat;                     /* SO_RCVLOWAT (read) or 1 */
 	int64_t hiwat;                          /* SO_RCVBUF / SO_SNDBUF */
 	int64_t last_data;                      /* regular files with EV_CLEAR */

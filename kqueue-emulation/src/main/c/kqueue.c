@@ -9,7 +9,8 @@
  *  - an eventfd kept readable while the active queue is non-empty (wakes other waiters,
  *    makes the kqueue fd pollable, wakes waiters when the kqueue is closed),
  *  - a timerfd armed at the earliest timer deadline (timers live in a min-heap).
- * fd knotes are registered edge-triggered; an edge puts the knote on the active queue and the
+ * EV_CLEAR/ONESHOT/DISPATCH fd knotes are registered edge-triggered, plain level ones
+ * level-triggered (see kn_set_epoll); an epoll report puts the knote on the active queue and the
  * filter is re-evaluated at scan time, as xnu's knote_process does.
  */
 #include <errno.h>
@@ -192,7 +193,7 @@ static inline void dequeue(struct kq *kq, struct knote *kn)
 	else
 		kq->qtail = kn->qprev;
 	kn->qnext = kn->qprev = NULL;
-	kn->status &= ~KN_QUEUED;
+	kn->status &= ~(KN_QUEUED | KN_REPORTED);
 	atomic_fetch_sub_explicit(&kq->qlen, 1, memory_order_relaxed);
 }
 
@@ -559,6 +560,52 @@ static void timer_start(struct kq *kq, struct knote *kn, uint64_t now)
 
 /* ---------------- knote operations ---------------- */
 
+/*
+ * Level-triggered fd knotes (EVFILT_READ/WRITE without EV_CLEAR/ONESHOT/DISPATCH) are registered
+ * in epoll level-triggered: the epoll set itself stays readable while the condition holds, so a
+ * delivered level knote need not go back on the active queue (no eventfd arming, no re-evaluation
+ * when the condition went false). Held edge-triggered instead while disabled (IN/OUT removed, so
+ * a ready disabled fd never wakes epoll) and after a spurious report (epoll ready, filter not:
+ * NOTE_LOWAT, unconnected socket HUP...; "demoted" until the knote fires again). Every other
+ * fd knote is edge-triggered.
+ */
+static inline int kn_is_level_fd(const struct knote *kn)
+{
+	return (kn->status & KN_EPOLL) && !(kn->flags & (EV_CLEAR | EV_ONESHOT | EV_DISPATCH));
+}
+
+static inline int kn_lt_registered(const struct knote *kn)
+{
+	return (kn->status & KN_EPOLL) && !(kn->emask & EPOLLET);
+}
+
+static uint32_t kn_want_mask(const struct knote *kn)
+{
+	uint32_t base = (kn->filter == EVFILT_READ ? EPOLLIN : EPOLLOUT) | EPOLLRDHUP;
+	if (!kn_is_level_fd(kn))
+		return base | EPOLLET;
+	if (kn->status & KN_DISABLED)
+		return EPOLLRDHUP | EPOLLET;
+	if (kn->status & KN_DEMOTED)
+		return base | EPOLLET;
+	return base;
+}
+
+/* bring the epoll registration of a level fd knote in line with its state (one epoll_ctl on change) */
+static void kn_set_epoll(struct kq *kq, struct knote *kn)
+{
+	if (!kn_is_level_fd(kn))
+		return;
+	uint32_t want = kn_want_mask(kn);
+	if (want == kn->emask)
+		return;
+	struct epoll_event ev;
+	ev.events = want;
+	ev.data.u64 = ((uint64_t)kn->gen << 32) | kn->slot;
+	if (epoll_ctl(kn->filter == EVFILT_READ ? kq->epfd : kq->wepfd, EPOLL_CTL_MOD, kn->fd, &ev) == 0)
+		kn->emask = want;
+}
+
 static void kn_drop(struct kq *kq, struct knote *kn)
 {
 	hash_remove(kq, kn);
@@ -724,14 +771,16 @@ static int kn_attach(struct kq *kq, struct kevent64_s *kev)
 			err = slot_alloc(kq, kn);
 			if (err)
 				goto fail;
+			kn->status |= KN_EPOLL;         /* for kn_want_mask; cleared on failure */
 			struct epoll_event ev;
-			ev.events = (f == EVFILT_READ ? EPOLLIN : EPOLLOUT) | EPOLLRDHUP | EPOLLET;
+			ev.events = kn->emask = kn_want_mask(kn);
 			ev.data.u64 = ((uint64_t)kn->gen << 32) | kn->slot;
 			int r = epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev);
 			if (r < 0 && errno == EEXIST)
 				r = epoll_ctl(efd, EPOLL_CTL_MOD, fd, &ev);
 			if (r < 0) {
 				err = errno;
+				kn->status &= ~KN_EPOLL;
 				slot_free(kq, kn);
 				if (err == EPERM || err == EINVAL || err == ELOOP)
 					err = EINVAL;
@@ -934,6 +983,7 @@ static int kq_register(struct kq *kq, struct kevent64_s *kev)
 	}
 	if ((kev->flags & EV_ENABLE) && (kn->status & KN_DISABLED))
 		kn->status &= ~KN_DISABLED;
+	kn_set_epoll(kq, kn);
 	if ((kn->status & KN_DEFERDELETE) && !(kev->flags & EV_ENABLE))
 		return 0;
 	kn_activate(kq, kn);
@@ -1029,6 +1079,8 @@ static void kq_process_epoll(struct kq *kq, struct epoll_event *evs, int n)
 				stash_put(kn->fd, e);
 		}
 		enqueue(kq, kn);
+		if (kn->status & KN_QUEUED)
+			kn->status |= KN_REPORTED;
 	}
 }
 
@@ -1084,6 +1136,7 @@ static int kq_scan(struct kq *kq, void *evl, int nev, int is64)
 	struct knote *rq_head = NULL, *rq_tail = NULL;
 	while (n < nev && limit-- > 0 && kq->qhead) {
 		struct knote *kn = kq->qhead;
+		int reported = (kn->status & KN_REPORTED) != 0;
 		dequeue(kq, kn);
 		struct kevent64_s kev;
 		kev.ident = kn->ident;
@@ -1150,14 +1203,31 @@ static int kq_scan(struct kq *kq, void *evl, int nev, int is64)
 				break;
 			}
 		}
-		if (!fire)
+		if (!fire) {
+			/* epoll keeps reporting a level registration whose filter is false: go edge */
+			if (reported && kn_lt_registered(kn) && kn_is_level_fd(kn)) {
+				kn->status |= KN_DEMOTED;
+				kn_set_epoll(kq, kn);
+			}
 			continue;
+		}
 		put_event(evl, n++, &kev, is64);
 		if (kev.flags & EV_ONESHOT) {
 			kn_drop(kq, kn);
 		} else if (kn->flags & EV_DISPATCH) {
 			kn->status |= KN_DISABLED;
 		} else if (!(kn->flags & EV_CLEAR)) {
+			if (kn_is_level_fd(kn)) {
+				if (kn->status & KN_DEMOTED) {
+					kn->status &= ~KN_DEMOTED;
+					kn_set_epoll(kq, kn);
+				}
+				/* level epoll registration: epoll re-reports it (and keeps the kqueue fd
+				 * readable) while the condition holds. A stashed socket error is invisible
+				 * to epoll: such a knote takes the queue path below. */
+				if (kn_lt_registered(kn) && !stash_peek(kn->fd))
+					continue;
+			}
 			/* level-triggered: back on the queue after this scan (xnu knote_suppress) */
 			kn->qnext = NULL;
 			if (rq_tail)
@@ -1262,21 +1332,29 @@ static int kevent_common(int kqfd, const void *chg, int nchg, void *evl, int nev
 	}
 
 	uint64_t deadline = tmo > 0 ? mono_now() + (uint64_t)tmo : 0;
-	int skip_harvest = 0;
+	int skip_harvest = 0, polled = 0;
 	for (;;) {
-		if (!skip_harvest)
-			kq_harvest(kq, kq->epfd);
-		skip_harvest = 0;
 		timers_expire(kq);
+		/* Nothing queued: the (possibly blocking) wait below is the harvest, so a blocking
+		 * kevent with nothing pending costs one epoll_wait. */
+		if (!skip_harvest && (kq->qhead || kq->plist || tmo == 0)) {
+			kq_harvest(kq, kq->epfd);
+			polled = 1;
+		}
+		skip_harvest = 0;
 		n = kq_scan(kq, evl, nev, is64);
 		if (n > 0 || tmo == 0)
 			break;
 		int64_t remain = -1;
 		if (tmo > 0) {
 			uint64_t now = mono_now();
-			if (now >= deadline)
-				break;
-			remain = (int64_t)(deadline - now);
+			if (now >= deadline) {
+				if (polled)
+					break;
+				remain = 0;     /* epoll not looked at yet in this call */
+			} else {
+				remain = (int64_t)(deadline - now);
+			}
 		}
 		kq_sync(kq);
 		pthread_mutex_unlock(&kq->lock);
@@ -1292,6 +1370,7 @@ static int kevent_common(int kqfd, const void *chg, int nchg, void *evl, int nev
 			err = werr;
 			break;
 		}
+		polled = 1;
 		kq_process_epoll(kq, evs, r);
 		if (r < EVBUF)
 			skip_harvest = 1;
