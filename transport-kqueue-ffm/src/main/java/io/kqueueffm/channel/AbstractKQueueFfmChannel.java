@@ -13,6 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
@@ -35,6 +36,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.UnresolvedAddressException;
@@ -170,6 +172,15 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
     protected void doClose() throws Exception {
         active = false;
         inputClosedSeenErrorOnRead = true;
+        ChannelPromise pendingConnect = connectPromise;
+        if (pendingConnect != null) {
+            connectPromise = null;
+            pendingConnect.tryFailure(new ClosedChannelException());
+        }
+        if (connectTimeoutFuture != null) {
+            connectTimeoutFuture.cancel(false);
+            connectTimeoutFuture = null;
+        }
         IoRegistration reg = registration;
         if (reg != null) {
             // Closing the fd drops its knotes in the kernel; changes still queued must not outlive it.
@@ -271,6 +282,7 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
         return MemorySegment.ofBuffer(nio).address();
     }
 
+    /** The native address of {@code nio}'s position (a segment of a buffer starts at its position). */
     static long address(ByteBuffer nio) {
         return MemorySegment.ofBuffer(nio).address();
     }
@@ -417,11 +429,11 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
             }
             short filter = event.filter();
             if (filter == EVFILT_WRITE) {
-                writeReady();
+                writeReady(event.isEof());
             } else if (filter == EVFILT_READ) {
                 if (connectPromise != null) {
                     // A refused or reset connect also ends the read side: report it as the connect's failure.
-                    finishConnect();
+                    finishConnect(event.isEof());
                     return;
                 }
                 ReadHandle h = recvBufAllocHandle();
@@ -463,12 +475,17 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
             }
         }
 
-        private void writeReady() {
+        private void writeReady(boolean eof) {
             if (connectPromise != null) {
-                finishConnect();
-            } else if (!socket.isOutputShutdown()) {
+                finishConnect(eof);
+                return;
+            }
+            if (!socket.isOutputShutdown()) {
                 super.flush0();
-            } else {
+            }
+            // Level-triggered: once there is nothing left to write (or no way to), stop asking.
+            ChannelOutboundBuffer out = outboundBuffer();
+            if (socket.isOutputShutdown() || !isActive() || out == null || out.isEmpty()) {
                 writeFilter(false);
             }
         }
@@ -579,12 +596,17 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
             closeIfClosed();
         }
 
-        private void finishConnect() {
+        private void finishConnect(boolean eof) {
             assert eventLoop().inEventLoop();
             boolean stillInProgress = false;
             try {
                 boolean wasActive = isActive();
                 if (!socket.finishConnect(requestedRemoteAddress)) {
+                    if (eof) {
+                        // Ended without an error and without a peer: it will never connect.
+                        throw new ConnectException("connection closed before it was established: "
+                                + requestedRemoteAddress);
+                    }
                     stillInProgress = true;
                     return;
                 }
@@ -593,6 +615,7 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
                 requestedRemoteAddress = null;
                 fulfillConnectPromise(connectPromise, wasActive);
             } catch (Throwable t) {
+                writeFilter(false);
                 fulfillConnectPromise(connectPromise, annotateConnectException(t, requestedRemoteAddress));
             } finally {
                 if (!stillInProgress) {

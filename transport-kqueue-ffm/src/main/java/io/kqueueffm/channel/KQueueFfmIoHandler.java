@@ -58,7 +58,7 @@ public final class KQueueFfmIoHandler implements IoHandler {
     private final boolean allowGrowing;
     private final LongObjectMap<Registration> registrations = new LongObjectHashMap<>(4096);
     private final ArrayDeque<Registration> cancelled = new ArrayDeque<>();
-    private final LoopBuffers buffers = new LoopBuffers();
+    private final LoopBuffers buffers;
     /**
      * The wakeup change, written once and only read afterwards, so that any number of threads may
      * submit it at once. Freed by the GC, not by destroy(): a late wakeup may still pass it to the
@@ -81,18 +81,23 @@ public final class KQueueFfmIoHandler implements IoHandler {
         Kqueue kq = null;
         EventArray chg = null;
         EventArray ev = null;
+        LoopBuffers buf = null;
         try {
+            buf = new LoopBuffers();
             kq = Kqueue.open();
             chg = new EventArray(ABI, 256);
             ev = new EventArray(ABI, capacity);
             kq.register(KEvent.user(LOOP_IDENT, LOOP_UDATA, EventFlag.ADD, EventFlag.CLEAR));
         } catch (NativeException | RuntimeException e) {
             closeQuietly(kq, chg, ev);
-            buffers.close();
+            if (buf != null) {
+                buf.close();
+            }
             throw new IllegalStateException("cannot create the kqueue event loop: " + e.getMessage(), e);
         }
         trigger.set(0, LOOP_IDENT, ABI.evfiltUser, (short) 0, KeventAbi.NOTE_TRIGGER, 0, LOOP_UDATA);
         kqueue = kq;
+        buffers = buf;
         changes = chg;
         events = ev;
     }
@@ -166,6 +171,11 @@ public final class KQueueFfmIoHandler implements IoHandler {
                 }
             }
             int ready;
+            if (changes.length() > events.capacity()) {
+                // Room for an error record per change: without it the kernel stops at the first
+                // failing change and drops the rest.
+                events.grow(changes.length());
+            }
             try {
                 ready = kqueue.kevent(changes, changes.length(), events, events.capacity(), timeout);
             } finally {
@@ -185,6 +195,8 @@ public final class KQueueFfmIoHandler implements IoHandler {
         } catch (Error e) {
             throw e;
         } catch (Throwable t) {
+            // The timer change may not have reached the kernel: arm it again next turn.
+            armedDeadline = NO_DEADLINE;
             handleLoopException(t);
         } finally {
             processCancelled();
@@ -249,7 +261,12 @@ public final class KQueueFfmIoHandler implements IoHandler {
             }
             handled++;
             reg.event.update(events.ident(i), filter, flags, events.fflags(i), events.data(i));
-            reg.handle.handle(reg, reg.event);
+            try {
+                reg.handle.handle(reg, reg.event);
+            } catch (Exception t) {
+                // One handle's failure must not cost the rest of the batch (the timer event among them).
+                logger.warn("Unexpected exception while handling an event of {}", reg.handle, t);
+            }
         }
         return handled;
     }
@@ -276,6 +293,8 @@ public final class KQueueFfmIoHandler implements IoHandler {
     public void prepareToDestroy() {
         Registration[] all = registrations.values().toArray(new Registration[0]);
         for (Registration reg : all) {
+            // Its fd is about to be closed: queued changes must not reach a reused fd number.
+            dropPendingChanges(reg.id);
             reg.cancel();
             try {
                 reg.handle.close();

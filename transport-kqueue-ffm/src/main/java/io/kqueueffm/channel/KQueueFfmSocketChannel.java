@@ -168,7 +168,7 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
         IovArray iov = buffers().cleanIovArray();
         iov.maxBytes(config.getMaxBytesPerGatheringWrite());
         for (ByteBuffer nio : buf.nioBuffers()) {
-            if (!iov.add(address(nio) + nio.position(), nio.remaining())) {
+            if (!iov.add(address(nio), nio.remaining())) {
                 break;
             }
         }
@@ -208,7 +208,7 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
                 return iov.add(address(buf, buf.readerIndex(), readable), readable) && !iov.isFull();
             }
             for (ByteBuffer nio : buf.nioBuffers()) {
-                if (!iov.add(address(nio) + nio.position(), nio.remaining())) {
+                if (!iov.add(address(nio), nio.remaining())) {
                     return false;
                 }
             }
@@ -268,7 +268,7 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
             }
             int written;
             if (src.isDirect()) {
-                written = socket.write(buffers().errno, address(src) + src.position(), len);
+                written = socket.write(buffers().errno, address(src), len);
             } else {
                 ByteBufAllocator alloc = alloc();
                 ByteBuf tmp = alloc.directBuffer(len);

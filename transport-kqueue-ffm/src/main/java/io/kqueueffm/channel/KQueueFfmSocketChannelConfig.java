@@ -219,9 +219,17 @@ public final class KQueueFfmSocketChannelConfig extends KQueueFfmChannelConfig i
             throw new ChannelException("IP_TOS must be within 0..255: " + trafficClass);
         }
         Socket s = socket();
-        SocketOptions.setInt(s, "IP_TOS", SocketAbi.IPPROTO_IP, ABI.ipTos, trafficClass);
-        if (s.isInet6()) {
-            SocketOptions.setInt(s, "IPV6_TCLASS", SocketAbi.IPPROTO_IPV6, ABI.ipv6Tclass, trafficClass);
+        if (!s.isInet6()) {
+            SocketOptions.setInt(s, "IP_TOS", SocketAbi.IPPROTO_IP, ABI.ipTos, trafficClass);
+            return this;
+        }
+        SocketOptions.setInt(s, "IPV6_TCLASS", SocketAbi.IPPROTO_IPV6, ABI.ipv6Tclass, trafficClass);
+        // For IPv4 peers of a dual-stack socket where the kernel takes it (Linux); the BSDs refuse
+        // IPPROTO_IP options on AF_INET6 sockets and use IPV6_TCLASS for mapped traffic.
+        try {
+            s.setInt(SocketAbi.IPPROTO_IP, ABI.ipTos, trafficClass);
+        } catch (java.io.IOException ignore) {
+            // best effort
         }
         return this;
     }

@@ -219,30 +219,38 @@ public final class Socket {
      * {@code scratchLen}). Returns the new non-blocking fd, or -1 when none is pending.
      */
     public int accept(MemorySegment errno, MemorySegment scratchAddr, MemorySegment scratchLen) throws IOException {
-        scratchLen.set(JAVA_INT, 0, SocketAbi.SOCKADDR_STORAGE_SIZE);
-        int r;
-        if (ABI.hasAccept4) {
-            r = LibC.accept4(errno, fd, scratchAddr.address(), scratchLen.address(), ABI.sockNonblock | ABI.sockCloexec);
-        } else {
-            r = LibC.accept(errno, fd, scratchAddr.address(), scratchLen.address());
-        }
-        if (r < 0) {
-            int e = -r;
-            if (e == Errno.EAGAIN || e == Errno.ECONNABORTED || e == Errno.EINTR) {
-                return -1;
+        for (;;) {
+            scratchLen.set(JAVA_INT, 0, SocketAbi.SOCKADDR_STORAGE_SIZE);
+            int r;
+            if (ABI.hasAccept4) {
+                r = LibC.accept4(errno, fd, scratchAddr.address(), scratchLen.address(),
+                        ABI.sockNonblock | ABI.sockCloexec);
+            } else {
+                r = LibC.accept(errno, fd, scratchAddr.address(), scratchLen.address());
             }
-            throw Errors.newIOException("accept", e);
-        }
-        if (!ABI.hasAccept4 || SocketAbi.has(ABI.soNosigpipe)) {
-            Socket child = new Socket(r, inet6);
-            try {
-                child.prepare(!ABI.hasAccept4);
-            } catch (IOException e) {
-                child.close();
-                throw e;
+            if (r < 0) {
+                int e = -r;
+                if (e == Errno.EAGAIN || e == Errno.EINTR) {
+                    return -1;
+                }
+                if (e == Errno.ECONNABORTED) {
+                    continue;
+                }
+                throw Errors.newIOException("accept", e);
             }
+            if (!ABI.hasAccept4 || SocketAbi.has(ABI.soNosigpipe)) {
+                Socket child = new Socket(r, inet6);
+                try {
+                    child.prepare(!ABI.hasAccept4);
+                } catch (IOException e) {
+                    // A connection reset before accept() refuses options (xnu: EINVAL once both
+                    // directions are shut). It is dead anyway: drop it and take the next one.
+                    child.close();
+                    continue;
+                }
+            }
+            return r;
         }
-        return r;
     }
 
     /** Reads into {@code addr}: bytes read, 0 if it would block, -1 at end of stream. */

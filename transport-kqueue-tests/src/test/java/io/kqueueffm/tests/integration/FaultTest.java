@@ -28,11 +28,14 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -189,6 +192,78 @@ class FaultTest {
         assertEquals(total, received.get());
         // Pending bytes never went past the high water mark by more than one chunk.
         assertTrue(maxPending.get() <= high + chunk, "max pending " + maxPending.get());
+        server.close().sync();
+    }
+
+    @Test
+    void closingDuringAPendingConnectFailsTheConnectFuture() throws Exception {
+        // A listener whose accept queue is full: the kernel drops SYNs, the connect stays pending.
+        try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            List<java.nio.channels.SocketChannel> fillers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    java.nio.channels.SocketChannel f = java.nio.channels.SocketChannel.open();
+                    f.configureBlocking(false);
+                    f.connect(full.getLocalSocketAddress());
+                    fillers.add(f);
+                }
+                Thread.sleep(100);
+                ChannelFuture connect = new Bootstrap().group(group).channel(KQueueFfmSocketChannel.class)
+                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
+                        .handler(new ChannelInboundHandlerAdapter())
+                        .connect(full.getLocalSocketAddress());
+                assertFalse(connect.await(200, TimeUnit.MILLISECONDS), "connected to a full listener?");
+                connect.channel().close().sync();
+                assertTrue(connect.await(5, TimeUnit.SECONDS), "connect future still pending after close");
+                assertInstanceOf(java.nio.channels.ClosedChannelException.class, connect.cause());
+            } finally {
+                for (java.nio.channels.SocketChannel f : fillers) {
+                    f.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void buffersWhoseNioViewDoesNotStartAtZeroAreWrittenExactly() throws Exception {
+        byte[] expected = new byte[64 * 1024];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = (byte) (i * 31 + 7);
+        }
+        CompletableFuture<byte[]> got = new CompletableFuture<>();
+        Channel server = new ServerBootstrap().group(group).channel(KQueueFfmServerSocketChannel.class)
+                .childHandler(new ChannelInboundHandlerAdapter() {
+                    private final java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ByteBuf b = (ByteBuf) msg;
+                        byte[] chunk = new byte[b.readableBytes()];
+                        b.readBytes(chunk);
+                        b.release();
+                        all.writeBytes(chunk);
+                        if (all.size() >= expected.length) {
+                            got.complete(all.toByteArray());
+                        }
+                    }
+                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        Channel client = new Bootstrap().group(group).channel(KQueueFfmSocketChannel.class)
+                .handler(new ChannelInboundHandlerAdapter()).connect(server.localAddress()).sync().channel();
+        // Slices of a read-only direct buffer (no memory address: written through NIO views whose
+        // position is the slice's offset), alone and as components of a composite.
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(expected.length);
+        direct.put(expected).flip();
+        ByteBuf whole = Unpooled.wrappedBuffer(direct.asReadOnlyBuffer());
+        int a = 1000;
+        int b = 30_000;
+        ByteBuf first = whole.retainedSlice(0, a);
+        ByteBuf second = Unpooled.wrappedBuffer(whole.retainedSlice(a, b - a),
+                whole.retainedSlice(b, expected.length - b));
+        whole.release();
+        client.write(first);
+        client.writeAndFlush(second).sync();
+        assertArrayEquals(expected, got.get(20, TimeUnit.SECONDS));
+        client.close().sync();
         server.close().sync();
     }
 
