@@ -371,11 +371,6 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
         return remote;
     }
 
-    final void resetCachedAddresses() {
-        local = socket.localAddress();
-        remote = socket.remoteAddress();
-    }
-
     @Override
     protected abstract AbstractKQueueFfmUnsafe newUnsafe();
 

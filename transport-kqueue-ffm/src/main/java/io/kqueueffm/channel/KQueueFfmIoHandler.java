@@ -154,7 +154,6 @@ public final class KQueueFfmIoHandler implements IoHandler {
         }
     }
 
-
     @Override
     public int run(IoHandlerContext context) {
         int handled = 0;
@@ -353,11 +352,6 @@ public final class KQueueFfmIoHandler implements IoHandler {
                 changes.set(i, LOOP_IDENT, filterUser, (short) 0, 0, 0, LOOP_UDATA);
             }
         }
-    }
-
-    /** Number of live registrations; for tests. */
-    int registrationCount() {
-        return registrations.size();
     }
 
     /** Whether {@code loop} runs this kind of handler. */

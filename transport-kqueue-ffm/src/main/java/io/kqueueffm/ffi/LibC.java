@@ -2,7 +2,6 @@ package io.kqueueffm.ffi;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -113,10 +112,6 @@ public final class LibC {
         };
     }
 
-    static MemoryLayout captureLayout() {
-        return Errno.CAPTURE_LAYOUT;
-    }
-
     private static int check(MemorySegment cs, int r) {
         return r == -1 ? -Errno.get(cs) : r;
     }
@@ -143,7 +138,6 @@ public final class LibC {
         }
     }
 
-
     public static int kevent64(MemorySegment cs, int kq, long changes, int nchanges, long events, int nevents, int flags, long timeout) {
         try {
             return (int) KEVENT64_ROOT.invokeExact(cs, kq, changes, nchanges, events, nevents, flags, timeout);
@@ -160,7 +154,6 @@ public final class LibC {
             throw rethrow(t);
         }
     }
-
 
     public static int kevent(MemorySegment cs, int kq, long changes, int nchanges, long events, int nevents, long timeout) {
         try {
@@ -251,7 +244,6 @@ public final class LibC {
         }
     }
 
-
     public static long read(MemorySegment cs, int fd, long buf, long len) {
         try {
             return (long) READ_ROOT.invokeExact(cs, fd, buf, len);
@@ -276,7 +268,6 @@ public final class LibC {
         }
     }
 
-
     public static long send(MemorySegment cs, int fd, long buf, long len, int flags) {
         try {
             return (long) SEND_ROOT.invokeExact(cs, fd, buf, len, flags);
@@ -292,7 +283,6 @@ public final class LibC {
             throw rethrow(t);
         }
     }
-
 
     public static long sendmsg(MemorySegment cs, int fd, long msghdr, int flags) {
         try {

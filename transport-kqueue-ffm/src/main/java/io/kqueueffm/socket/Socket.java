@@ -329,11 +329,6 @@ public final class Socket {
         }
     }
 
-    /** Marks the input side shut without a syscall (the peer closed it). */
-    public void markInputShutdown() {
-        state.getAndUpdate(s -> s | INPUT_SHUTDOWN);
-    }
-
     /** Closes the fd once; the kernel drops its knotes from every kqueue. */
     public void close() throws IOException {
         for (;;) {
