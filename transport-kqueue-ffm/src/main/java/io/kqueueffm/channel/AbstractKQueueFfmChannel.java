@@ -196,6 +196,27 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
         doClose();
     }
 
+    /**
+     * Removes this channel's knotes from the kqueue right now and ends its registration, for a close
+     * that will run off the loop (SO_LINGER makes close(2) block). Loop thread only.
+     */
+    final void detachNow() {
+        IoRegistration reg = registration;
+        if (reg == null) {
+            return;
+        }
+        submit(READ_DELETE);
+        if (writeKnote) {
+            submit(WRITE_DELETE);
+        }
+        submit(KQueueFfmIoOps.APPLY_NOW);
+        readFilterEnabled = false;
+        writeFilterEnabled = false;
+        writeKnote = false;
+        reg.cancel();
+        registration = null;
+    }
+
     private void submit(KQueueFfmIoOps ops) {
         IoRegistration reg = registration;
         if (reg != null && socket.isOpen()) {

@@ -55,6 +55,8 @@ public final class KQueueFfmIoHandler implements IoHandler {
     private final Kqueue kqueue;
     private final EventArray changes;
     private final EventArray events;
+    /** Receipts of {@link #applyChangesNow}: never mixed with the eventlist being processed. */
+    private final EventArray receipts;
     private final boolean allowGrowing;
     private final LongObjectMap<Registration> registrations = new LongObjectHashMap<>(4096);
     private final ArrayDeque<Registration> cancelled = new ArrayDeque<>();
@@ -81,15 +83,20 @@ public final class KQueueFfmIoHandler implements IoHandler {
         Kqueue kq = null;
         EventArray chg = null;
         EventArray ev = null;
+        EventArray rec = null;
         LoopBuffers buf = null;
         try {
             buf = new LoopBuffers();
             kq = Kqueue.open();
             chg = new EventArray(ABI, 256);
             ev = new EventArray(ABI, capacity);
+            rec = new EventArray(ABI, 16);
             kq.register(KEvent.user(LOOP_IDENT, LOOP_UDATA, EventFlag.ADD, EventFlag.CLEAR));
         } catch (NativeException | RuntimeException e) {
             closeQuietly(kq, chg, ev);
+            if (rec != null) {
+                rec.close();
+            }
             if (buf != null) {
                 buf.close();
             }
@@ -99,6 +106,7 @@ public final class KQueueFfmIoHandler implements IoHandler {
         kqueue = kq;
         buffers = buf;
         changes = chg;
+        receipts = rec;
         events = ev;
     }
 
@@ -317,6 +325,7 @@ public final class KQueueFfmIoHandler implements IoHandler {
         } finally {
             changes.close();
             events.close();
+            receipts.close();
             buffers.close();
         }
     }
@@ -342,6 +351,36 @@ public final class KQueueFfmIoHandler implements IoHandler {
     @Override
     public boolean isCompatible(Class<? extends IoHandle> handleType) {
         return KQueueFfmIoHandle.class.isAssignableFrom(handleType);
+    }
+
+    /**
+     * Applies the queued changes at once. Every change carries EV_RECEIPT, so each yields a record
+     * and the call never collects (and so never steals) an event, on Darwin and FreeBSD alike.
+     */
+    private void applyChangesNow() {
+        int n = changes.length();
+        if (n == 0) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            changes.setFlags(i, (short) (changes.flags(i) | KeventAbi.EV_RECEIPT));
+        }
+        if (receipts.capacity() < n) {
+            receipts.grow(n);
+        }
+        try {
+            int r = kqueue.kevent(changes, n, receipts, n, 0);
+            for (int i = 0; i < r; i++) {
+                if (receipts.data(i) != 0) {
+                    logger.debug("change refused: ident={}, filter={}, {}", receipts.ident(i), receipts.filter(i),
+                            Errno.name((int) receipts.data(i)));
+                }
+            }
+        } catch (NativeException e) {
+            logger.warn("applying queued kqueue changes failed", e);
+        } finally {
+            changes.clear();
+        }
     }
 
     /** Pending changes of {@code id} refer to an fd about to be closed: make them no-ops. */
@@ -400,6 +439,10 @@ public final class KQueueFfmIoHandler implements IoHandler {
             }
             if (o == KQueueFfmIoOps.FD_CLOSING) {
                 dropPendingChanges(id);
+                return;
+            }
+            if (o == KQueueFfmIoOps.APPLY_NOW) {
+                applyChangesNow();
                 return;
             }
             changes.add(handle.ident(), o.filter(), o.flags(), o.fflags(), o.data(), id);

@@ -15,6 +15,13 @@ public final class KQueueFfmIoOps implements IoOps {
      */
     public static final KQueueFfmIoOps FD_CLOSING = new KQueueFfmIoOps((short) 0, (short) 0, 0, 0);
 
+    /**
+     * Applies every queued change now, in one kevent call, instead of at the next loop turn: for a
+     * channel whose fd will be closed off the loop (SO_LINGER), so that its knotes are gone first.
+     * Loop thread only.
+     */
+    public static final KQueueFfmIoOps APPLY_NOW = new KQueueFfmIoOps((short) 0, (short) 0, 0, 0);
+
     private final short filter;
     private final short flags;
     private final int fflags;

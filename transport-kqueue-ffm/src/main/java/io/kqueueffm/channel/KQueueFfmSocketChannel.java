@@ -19,6 +19,7 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.unix.PreferredDirectByteBufAllocator;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.internal.StringUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -29,6 +30,7 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.Executor;
 
 /**
  * A TCP connection on this transport. Writes go out by address: one buffer with send(2), several
@@ -404,6 +406,22 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
 
     private final class StreamUnsafe extends AbstractKQueueFfmUnsafe {
         private final PreferredDirectByteBufAllocator directAllocator = new PreferredDirectByteBufAllocator();
+
+        @Override
+        protected Executor prepareToClose() {
+            try {
+                // With SO_LINGER close(2) waits for unsent data, even on a non-blocking socket (Linux;
+                // the BSDs may too): close elsewhere, after the knotes are gone, so the loop never
+                // blocks and never spins on the dying fd.
+                if (isOpen() && config().getSoLinger() > 0) {
+                    detachNow();
+                    return GlobalEventExecutor.INSTANCE;
+                }
+            } catch (RuntimeException ignore) {
+                // closing anyway: fall back to closing here
+            }
+            return null;
+        }
 
         @Override
         void readReady(ReadHandle allocHandle) {

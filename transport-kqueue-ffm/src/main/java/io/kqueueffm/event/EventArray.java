@@ -141,6 +141,10 @@ public final class EventArray implements AutoCloseable {
         }
     }
 
+    public void setFlags(int i, short flags) {
+        memory.set(JAVA_SHORT, offset(i) + OFF_FLAGS, flags);
+    }
+
     public void set(int i, KEvent ev) {
         set(i, ev.ident(), ev.filter().value(abi), ev.rawFlags(), ev.fflags(), ev.data(), ev.udata());
         long base = offset(i);

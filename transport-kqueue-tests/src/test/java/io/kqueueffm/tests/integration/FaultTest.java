@@ -268,6 +268,37 @@ class FaultTest {
     }
 
     @Test
+    void lingeringCloseDoesNotBlockTheLoop() throws Exception {
+        CompletableFuture<Channel> child = new CompletableFuture<>();
+        Channel server = new ServerBootstrap().group(group).channel(KQueueFfmServerSocketChannel.class)
+                .childOption(ChannelOption.SO_LINGER, 3)
+                .childOption(ChannelOption.SO_SNDBUF, 64 * 1024)
+                .childHandler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        child.complete(ctx.channel());
+                    }
+                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        try (Socket peer = new Socket()) {
+            peer.setReceiveBufferSize(4096);
+            peer.connect(server.localAddress());
+            Channel ch = child.get(10, TimeUnit.SECONDS);
+            // Unsent data that the peer never reads: close(2) with SO_LINGER waits for it.
+            ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[4 * 1024 * 1024]));
+            Thread.sleep(200);
+            long start = System.nanoTime();
+            ch.close();
+            CompletableFuture<Long> loopFree = new CompletableFuture<>();
+            ch.eventLoop().execute(() -> loopFree.complete(System.nanoTime()));
+            long ranAfterMs = TimeUnit.NANOSECONDS.toMillis(loopFree.get(10, TimeUnit.SECONDS) - start);
+            assertTrue(ranAfterMs < 1000, "the event loop was blocked for " + ranAfterMs + " ms by close");
+            assertTrue(ch.closeFuture().await(10, TimeUnit.SECONDS));
+            assertFalse(ch.isOpen());
+        }
+        server.close().sync();
+    }
+
+    @Test
     void badOptionValueIsAClearErrorAndTheChannelStaysUsable() throws Exception {
         KQueueFfmSocketChannel ch = new KQueueFfmSocketChannel();
         try {
