@@ -167,20 +167,21 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
             }
             return WRITE_STATUS_SNDBUF_FULL;
         }
-        IovArray iov = buffers().cleanIovArray();
-        iov.maxBytes(config.getMaxBytesPerGatheringWrite());
-        for (ByteBuffer nio : buf.nioBuffers()) {
-            if (!iov.add(address(nio), nio.remaining())) {
-                break;
-            }
-        }
+        IovArray iov = prepareIov();
+        iovFiller.processMessage(buf);
         return writeIov(in, iov);
     }
 
-    private int doWriteMultiple(ChannelOutboundBuffer in) throws Exception {
+    /** The loop's iovec array, emptied, bounded for this channel, and lent to {@link #iovFiller}. */
+    private IovArray prepareIov() {
         IovArray iov = buffers().cleanIovArray();
         iov.maxBytes(config.getMaxBytesPerGatheringWrite());
         iovFiller.iov = iov;
+        return iov;
+    }
+
+    private int doWriteMultiple(ChannelOutboundBuffer in) throws Exception {
+        IovArray iov = prepareIov();
         in.forEachFlushedMessage(iovFiller);
         if (iov.count() == 0) {
             // Only empty buffers at the head: drop them.

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
-import java.net.PortUnreachableException;
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
 
@@ -91,12 +90,6 @@ public final class Errors {
     public static IOException newBindException(int errno, SocketAddress local) {
         BindException e = new BindException("bind failed: " + Errno.name(errno) + " (" + describe(errno) + "): " + local);
         e.initCause(new NativeException("bind", errno, describe(errno)));
-        return e;
-    }
-
-    public static IOException newPortUnreachable(String call, int errno) {
-        PortUnreachableException e = new PortUnreachableException(call + " failed: " + Errno.name(errno));
-        e.initCause(new NativeException(call, errno, describe(errno)));
         return e;
     }
 }
