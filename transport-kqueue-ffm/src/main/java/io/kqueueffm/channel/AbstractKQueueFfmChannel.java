@@ -23,7 +23,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
-import io.netty.channel.socket.SocketChannelConfig;
+import io.netty.channel.socket.DuplexChannelConfig;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.internal.logging.InternalLogger;
@@ -291,7 +291,7 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
     }
 
     static boolean isAllowHalfClosure(ChannelConfig config) {
-        return config instanceof SocketChannelConfig c && c.isAllowHalfClosure();
+        return config instanceof DuplexChannelConfig c && c.isAllowHalfClosure();
     }
 
     /** The native address of {@code len} bytes of {@code buf} at {@code index} (a direct buffer). */

@@ -3,48 +3,45 @@ package io.kqueueffm.channel;
 import io.kqueueffm.socket.Socket;
 import io.kqueueffm.socket.SocketAddresses;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelConfig;
-import io.netty.channel.ChannelException;
-import io.netty.channel.ChannelMetadata;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelPipeline;
-import io.netty.channel.ChannelPromise;
-import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 
-import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /** A TCP listening socket on this transport; accepts {@link KQueueFfmSocketChannel}s. */
-public final class KQueueFfmServerSocketChannel extends AbstractKQueueFfmChannel implements ServerSocketChannel {
-    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
+public final class KQueueFfmServerSocketChannel extends AbstractKQueueFfmServerChannel implements ServerSocketChannel {
     private final KQueueFfmServerSocketChannelConfig config;
 
+    /** A listening socket, IPv6 dual-stack where the host has IPv6. */
     public KQueueFfmServerSocketChannel() {
-        super(null, newSocket(), false);
+        this(Socket.isIpv6Preferred());
+    }
+
+    /** A listening socket of the given family ({@code INET} or {@code INET6}); {@code null} for the default. */
+    public KQueueFfmServerSocketChannel(SocketProtocolFamily family) {
+        this(family == null ? Socket.isIpv6Preferred() : Sockets.isInet6(family));
+    }
+
+    private KQueueFfmServerSocketChannel(boolean inet6) {
+        super(Sockets.newStream(inet6));
         config = new KQueueFfmServerSocketChannelConfig(this);
-    }
-
-    private static Socket newSocket() {
-        KQueueFfm.ensureAvailability();
-        try {
-            return Socket.newStreamSocket();
-        } catch (IOException e) {
-            throw new ChannelException("cannot create a server socket: " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public ChannelMetadata metadata() {
-        return METADATA;
     }
 
     @Override
     public KQueueFfmServerSocketChannelConfig config() {
         return config;
+    }
+
+    @Override
+    int backlog() {
+        return config.getBacklog();
+    }
+
+    @Override
+    Channel newChild(int fd, MemorySegment addr, int addrLen) {
+        InetSocketAddress remote = SocketAddresses.decode(Socket.abi(), addr, addrLen);
+        return new KQueueFfmSocketChannel(this, Socket.adopt(fd, socket.isInet6()), remote);
     }
 
     @Override
@@ -55,84 +52,5 @@ public final class KQueueFfmServerSocketChannel extends AbstractKQueueFfmChannel
     @Override
     public InetSocketAddress remoteAddress() {
         return null;
-    }
-
-    @Override
-    protected void doBind(SocketAddress localAddress) throws Exception {
-        super.doBind(localAddress);
-        socket.listen(config.getBacklog());
-        active = true;
-    }
-
-    @Override
-    protected void doWrite(ChannelOutboundBuffer in) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    protected Object filterOutboundMessage(Object msg) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    protected AbstractKQueueFfmUnsafe newUnsafe() {
-        return new ServerUnsafe();
-    }
-
-    private Channel newChild(int fd, InetSocketAddress remote) {
-        return new KQueueFfmSocketChannel(this, Socket.adopt(fd, socket.isInet6()), remote);
-    }
-
-    private final class ServerUnsafe extends AbstractKQueueFfmUnsafe {
-        @Override
-        public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
-            promise.setFailure(new UnsupportedOperationException("a server channel does not connect"));
-        }
-
-        @Override
-        void readReady(ReadHandle allocHandle) {
-            assert eventLoop().inEventLoop();
-            ChannelConfig config = config();
-            if (shouldBreakReadReady(config)) {
-                clearReadFilter0();
-                return;
-            }
-            ChannelPipeline pipeline = pipeline();
-            allocHandle.reset(config);
-            allocHandle.attemptedBytesRead(1);
-            LoopBuffers b = buffers();
-            Throwable exception = null;
-            try {
-                do {
-                    int fd = socket.accept(b.errno, b.sockaddr, b.socklen);
-                    if (fd == -1) {
-                        allocHandle.lastBytesRead(-1);
-                        break;
-                    }
-                    allocHandle.lastBytesRead(1);
-                    allocHandle.incMessagesRead(1);
-                    readPending = false;
-                    InetSocketAddress remote = SocketAddresses.decode(Socket.abi(), b.sockaddr, b.socklen.get(JAVA_INT, 0));
-                    Channel child;
-                    try {
-                        child = newChild(fd, remote);
-                    } catch (Throwable t) {
-                        Socket.adopt(fd, socket.isInet6()).close();
-                        throw t;
-                    }
-                    pipeline.fireChannelRead(child);
-                } while (allocHandle.continueReading());
-            } catch (Throwable t) {
-                exception = t;
-            }
-            allocHandle.readComplete();
-            pipeline.fireChannelReadComplete();
-            if (exception != null) {
-                pipeline.fireExceptionCaught(exception);
-            }
-            if (shouldStopReading(config)) {
-                clearReadFilter0();
-            }
-        }
     }
 }

@@ -1,60 +1,29 @@
 package io.kqueueffm.channel;
 
-import io.kqueueffm.socket.IovArray;
 import io.kqueueffm.socket.Socket;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelConfig;
-import io.netty.channel.ChannelException;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelMetadata;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.ChannelPipeline;
-import io.netty.channel.ChannelPromise;
-import io.netty.channel.EventLoop;
-import io.netty.channel.FileRegion;
-import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.unix.PreferredDirectByteBufAllocator;
-import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.util.internal.StringUtil;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.channel.socket.SocketProtocolFamily;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.WritableByteChannel;
-import java.util.concurrent.Executor;
 
-/**
- * A TCP connection on this transport. Writes go out by address: one buffer with send(2), several
- * with one gathering sendmsg(2) over the loop's iovec array; heap buffers are copied once into a
- * direct buffer when written. Reads go into direct buffers.
- */
-public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel implements SocketChannel {
-    private static final InternalLogger logger = InternalLoggerFactory.getInstance(KQueueFfmSocketChannel.class);
-    private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
-    private static final String EXPECTED_TYPES = " (expected: " + StringUtil.simpleClassName(ByteBuf.class) + ", "
-            + StringUtil.simpleClassName(FileRegion.class) + ')';
-    /** Below this, a short gathering write does not shrink the next attempt. */
-    private static final int MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD = 4096;
-    private static final int WRITE_STATUS_SNDBUF_FULL = Integer.MAX_VALUE;
-
+/** A TCP connection on this transport. */
+public final class KQueueFfmSocketChannel extends AbstractKQueueFfmStreamChannel implements SocketChannel {
     private final KQueueFfmSocketChannelConfig config;
-    private final Runnable flushTask = () -> ((AbstractKQueueFfmUnsafe) unsafe()).flush0();
-    private WritableByteChannel byteChannel;
-    /** Reused for every gathering write: a capturing lambda would allocate each time. */
-    private final IovFiller iovFiller = new IovFiller();
 
     /** A client socket, IPv6 dual-stack where the host has IPv6. */
     public KQueueFfmSocketChannel() {
-        super(null, newSocket(), false);
+        this(Socket.isIpv6Preferred());
+    }
+
+    /** A client socket of the given family ({@code INET} or {@code INET6}); {@code null} for the default. */
+    public KQueueFfmSocketChannel(SocketProtocolFamily family) {
+        this(family == null ? Socket.isIpv6Preferred() : Sockets.isInet6(family));
+    }
+
+    private KQueueFfmSocketChannel(boolean inet6) {
+        super(null, Sockets.newStream(inet6), false);
         config = new KQueueFfmSocketChannelConfig(this);
     }
 
@@ -63,23 +32,14 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
         config = new KQueueFfmSocketChannelConfig(this);
     }
 
-    private static Socket newSocket() {
-        KQueueFfm.ensureAvailability();
-        try {
-            return Socket.newStreamSocket();
-        } catch (IOException e) {
-            throw new ChannelException("cannot create a socket: " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public ChannelMetadata metadata() {
-        return METADATA;
-    }
-
     @Override
     public KQueueFfmSocketChannelConfig config() {
         return config;
+    }
+
+    @Override
+    int lingerSeconds() {
+        return config.getSoLinger();
     }
 
     @Override
@@ -95,406 +55,5 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmChannel imple
     @Override
     public InetSocketAddress remoteAddress() {
         return (InetSocketAddress) super.remoteAddress();
-    }
-
-    @Override
-    protected AbstractKQueueFfmUnsafe newUnsafe() {
-        return new StreamUnsafe();
-    }
-
-    // ---- writing ----
-
-    @Override
-    protected Object filterOutboundMessage(Object msg) {
-        if (msg instanceof ByteBuf buf) {
-            return buf.hasMemoryAddress() || buf.isDirect() && buf.nioBufferCount() <= Socket.abi().iovMax
-                    ? buf : newDirectBuffer(buf);
-        }
-        if (msg instanceof FileRegion) {
-            return msg;
-        }
-        throw new UnsupportedOperationException("unsupported message type: " + StringUtil.simpleClassName(msg)
-                + EXPECTED_TYPES);
-    }
-
-    @Override
-    protected void doWrite(ChannelOutboundBuffer in) throws Exception {
-        int writeSpinCount = config.getWriteSpinCount();
-        do {
-            int msgCount = in.size();
-            if (msgCount > 1 && in.current() instanceof ByteBuf) {
-                writeSpinCount -= doWriteMultiple(in);
-            } else if (msgCount == 0) {
-                writeFilter(false);
-                return;
-            } else {
-                writeSpinCount -= doWriteSingle(in);
-            }
-        } while (writeSpinCount > 0);
-
-        if (writeSpinCount == 0) {
-            // Spin count used up with the socket still taking data: yield to other channels, come back.
-            writeFilter(false);
-            eventLoop().execute(flushTask);
-        } else {
-            // The send buffer is full: wait for the kernel to say it drained.
-            writeFilter(true);
-        }
-    }
-
-    private int doWriteSingle(ChannelOutboundBuffer in) throws Exception {
-        Object msg = in.current();
-        if (msg instanceof ByteBuf buf) {
-            return writeBytes(in, buf);
-        }
-        if (msg instanceof FileRegion region) {
-            return writeFileRegion(in, region);
-        }
-        throw new Error("unexpected message type: " + StringUtil.simpleClassName(msg));
-    }
-
-    private int writeBytes(ChannelOutboundBuffer in, ByteBuf buf) throws Exception {
-        int readable = buf.readableBytes();
-        if (readable == 0) {
-            in.remove();
-            return 0;
-        }
-        if (buf.hasMemoryAddress() || buf.nioBufferCount() == 1) {
-            int written = socket.write(buffers().errno, address(buf, buf.readerIndex(), readable), readable);
-            if (written > 0) {
-                in.removeBytes(written);
-                return 1;
-            }
-            return WRITE_STATUS_SNDBUF_FULL;
-        }
-        IovArray iov = prepareIov();
-        iovFiller.processMessage(buf);
-        return writeIov(in, iov);
-    }
-
-    /** The loop's iovec array, emptied, bounded for this channel, and lent to {@link #iovFiller}. */
-    private IovArray prepareIov() {
-        IovArray iov = buffers().cleanIovArray();
-        iov.maxBytes(config.getMaxBytesPerGatheringWrite());
-        iovFiller.iov = iov;
-        return iov;
-    }
-
-    private int doWriteMultiple(ChannelOutboundBuffer in) throws Exception {
-        IovArray iov = prepareIov();
-        in.forEachFlushedMessage(iovFiller);
-        if (iov.count() == 0) {
-            // Only empty buffers at the head: drop them.
-            in.removeBytes(0);
-            return 0;
-        }
-        return writeIov(in, iov);
-    }
-
-    /** Adds flushed buffers to the loop's iovec array until it is full or maxBytes is reached. */
-    private static final class IovFiller implements ChannelOutboundBuffer.MessageProcessor {
-        IovArray iov;
-
-        @Override
-        public boolean processMessage(Object msg) {
-            if (!(msg instanceof ByteBuf buf)) {
-                return false;
-            }
-            int readable = buf.readableBytes();
-            if (readable == 0) {
-                return true;
-            }
-            if (buf.hasMemoryAddress()) {
-                return iov.add(buf.memoryAddress() + buf.readerIndex(), readable) && !iov.isFull();
-            }
-            if (buf.nioBufferCount() == 1) {
-                return iov.add(address(buf, buf.readerIndex(), readable), readable) && !iov.isFull();
-            }
-            for (ByteBuffer nio : buf.nioBuffers()) {
-                if (!iov.add(address(nio), nio.remaining())) {
-                    return false;
-                }
-            }
-            return !iov.isFull();
-        }
-    }
-
-    private int writeIov(ChannelOutboundBuffer in, IovArray iov) throws IOException {
-        long attempted = iov.size();
-        long max = iov.maxBytes();
-        long written = socket.writev(buffers().errno, iov);
-        if (written > 0) {
-            adjustMaxBytesPerGatheringWrite(attempted, written, max);
-            in.removeBytes(written);
-            return 1;
-        }
-        return WRITE_STATUS_SNDBUF_FULL;
-    }
-
-    /** Grows the bound while the socket takes everything, shrinks it when it takes less than half. */
-    private void adjustMaxBytesPerGatheringWrite(long attempted, long written, long oldMax) {
-        if (attempted == written) {
-            if (attempted << 1 > oldMax) {
-                config.setMaxBytesPerGatheringWrite(attempted << 1);
-            }
-        } else if (attempted > MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD && written < attempted >>> 1) {
-            config.setMaxBytesPerGatheringWrite(attempted >>> 1);
-        }
-    }
-
-    private int writeFileRegion(ChannelOutboundBuffer in, FileRegion region) throws Exception {
-        if (region.transferred() >= region.count()) {
-            in.remove();
-            return 0;
-        }
-        if (byteChannel == null) {
-            byteChannel = new SocketByteChannel();
-        }
-        long flushed = region.transferTo(byteChannel, region.transferred());
-        if (flushed > 0) {
-            in.progress(flushed);
-            if (region.transferred() >= region.count()) {
-                in.remove();
-            }
-            return 1;
-        }
-        return WRITE_STATUS_SNDBUF_FULL;
-    }
-
-    /** The socket as a WritableByteChannel, for FileRegion.transferTo: direct buffers by address. */
-    private final class SocketByteChannel implements WritableByteChannel {
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            int len = src.remaining();
-            if (len == 0) {
-                return 0;
-            }
-            int written;
-            if (src.isDirect()) {
-                written = socket.write(buffers().errno, address(src), len);
-            } else {
-                ByteBufAllocator alloc = alloc();
-                ByteBuf tmp = alloc.directBuffer(len);
-                try {
-                    tmp.writeBytes(src.duplicate());
-                    written = socket.write(buffers().errno, address(tmp, tmp.readerIndex(), len), len);
-                } finally {
-                    tmp.release();
-                }
-            }
-            if (written > 0) {
-                src.position(src.position() + written);
-            }
-            return written;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return socket.isOpen();
-        }
-
-        @Override
-        public void close() {
-            // The channel owns the socket.
-        }
-    }
-
-    // ---- half-closure ----
-
-    @Override
-    protected void doShutdownOutput() throws Exception {
-        socket.shutdown(false, true);
-    }
-
-    @Override
-    public boolean isOutputShutdown() {
-        return socket.isOutputShutdown();
-    }
-
-    @Override
-    public boolean isInputShutdown() {
-        return socket.isInputShutdown();
-    }
-
-    @Override
-    public boolean isShutdown() {
-        return socket.isShutdown();
-    }
-
-    @Override
-    public ChannelFuture shutdownOutput() {
-        return shutdownOutput(newPromise());
-    }
-
-    @Override
-    public ChannelFuture shutdownOutput(ChannelPromise promise) {
-        EventLoop loop = eventLoop();
-        if (loop.inEventLoop()) {
-            ((AbstractUnsafe) unsafe()).shutdownOutput(promise);
-        } else {
-            loop.execute(() -> ((AbstractUnsafe) unsafe()).shutdownOutput(promise));
-        }
-        return promise;
-    }
-
-    @Override
-    public ChannelFuture shutdownInput() {
-        return shutdownInput(newPromise());
-    }
-
-    @Override
-    public ChannelFuture shutdownInput(ChannelPromise promise) {
-        EventLoop loop = eventLoop();
-        if (loop.inEventLoop()) {
-            shutdownInput0(promise);
-        } else {
-            loop.execute(() -> shutdownInput0(promise));
-        }
-        return promise;
-    }
-
-    private void shutdownInput0(ChannelPromise promise) {
-        try {
-            socket.shutdown(true, false);
-        } catch (Throwable cause) {
-            promise.setFailure(cause);
-            return;
-        }
-        promise.setSuccess();
-    }
-
-    @Override
-    public ChannelFuture shutdown() {
-        return shutdown(newPromise());
-    }
-
-    @Override
-    public ChannelFuture shutdown(ChannelPromise promise) {
-        ChannelFuture out = shutdownOutput();
-        if (out.isDone()) {
-            shutdownOutputDone(out, promise);
-        } else {
-            out.addListener((ChannelFutureListener) f -> shutdownOutputDone(f, promise));
-        }
-        return promise;
-    }
-
-    private void shutdownOutputDone(ChannelFuture out, ChannelPromise promise) {
-        ChannelFuture in = shutdownInput();
-        if (in.isDone()) {
-            shutdownDone(out, in, promise);
-        } else {
-            in.addListener((ChannelFutureListener) f -> shutdownDone(out, f, promise));
-        }
-    }
-
-    private static void shutdownDone(ChannelFuture out, ChannelFuture in, ChannelPromise promise) {
-        Throwable outCause = out.cause();
-        Throwable inCause = in.cause();
-        if (outCause != null) {
-            if (inCause != null) {
-                logger.debug("Exception suppressed because a previous exception occurred.", inCause);
-            }
-            promise.setFailure(outCause);
-        } else if (inCause != null) {
-            promise.setFailure(inCause);
-        } else {
-            promise.setSuccess();
-        }
-    }
-
-    // ---- reading ----
-
-    private final class StreamUnsafe extends AbstractKQueueFfmUnsafe {
-        private final PreferredDirectByteBufAllocator directAllocator = new PreferredDirectByteBufAllocator();
-
-        @Override
-        protected Executor prepareToClose() {
-            try {
-                // With SO_LINGER close(2) waits for unsent data, even on a non-blocking socket (Linux;
-                // the BSDs may too): close elsewhere, after the knotes are gone, so the loop never
-                // blocks and never spins on the dying fd.
-                if (isOpen() && config().getSoLinger() > 0) {
-                    detachNow();
-                    return GlobalEventExecutor.INSTANCE;
-                }
-            } catch (RuntimeException ignore) {
-                // closing anyway: fall back to closing here
-            }
-            return null;
-        }
-
-        @Override
-        void readReady(ReadHandle allocHandle) {
-            ChannelConfig config = config();
-            if (shouldBreakReadReady(config)) {
-                clearReadFilter0();
-                return;
-            }
-            ChannelPipeline pipeline = pipeline();
-            ByteBufAllocator allocator = config.getAllocator();
-            allocHandle.reset(config);
-            ByteBuf byteBuf = null;
-            boolean close = false;
-            try {
-                do {
-                    // Reads go by address: always into a direct buffer.
-                    directAllocator.updateAllocator(allocator);
-                    byteBuf = allocHandle.allocate(directAllocator);
-                    allocHandle.lastBytesRead(doReadBytes(byteBuf));
-                    if (allocHandle.lastBytesRead() <= 0) {
-                        byteBuf.release();
-                        byteBuf = null;
-                        close = allocHandle.lastBytesRead() < 0;
-                        if (close) {
-                            readPending = false;
-                        }
-                        break;
-                    }
-                    allocHandle.incMessagesRead(1);
-                    readPending = false;
-                    pipeline.fireChannelRead(byteBuf);
-                    byteBuf = null;
-                    if (shouldBreakReadReady(config)) {
-                        break;
-                    }
-                } while (allocHandle.continueReading());
-                allocHandle.readComplete();
-                pipeline.fireChannelReadComplete();
-                if (close) {
-                    shutdownInput(false);
-                }
-            } catch (Throwable t) {
-                handleReadException(pipeline, byteBuf, t, close, allocHandle);
-            } finally {
-                if (shouldStopReading(config)) {
-                    clearReadFilter0();
-                }
-            }
-        }
-
-        private void handleReadException(ChannelPipeline pipeline, ByteBuf byteBuf, Throwable cause, boolean close,
-                                         ReadHandle allocHandle) {
-            if (byteBuf != null) {
-                if (byteBuf.isReadable()) {
-                    readPending = false;
-                    pipeline.fireChannelRead(byteBuf);
-                } else {
-                    byteBuf.release();
-                }
-            }
-            if (!failConnectPromise(cause)) {
-                allocHandle.readComplete();
-                pipeline.fireChannelReadComplete();
-                pipeline.fireExceptionCaught(cause);
-                if (close || cause instanceof IOException || cause instanceof OutOfMemoryError) {
-                    if (cause instanceof ClosedChannelException) {
-                        close(voidPromise());
-                    } else {
-                        shutdownInput(true);
-                    }
-                }
-            }
-        }
     }
 }

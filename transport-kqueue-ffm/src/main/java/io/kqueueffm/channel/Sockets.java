@@ -1,0 +1,30 @@
+package io.kqueueffm.channel;
+
+import io.kqueueffm.socket.Socket;
+import io.netty.channel.ChannelException;
+import io.netty.channel.socket.SocketProtocolFamily;
+
+import java.io.IOException;
+
+/** New sockets for the channels' constructors: availability checked, failures as {@link ChannelException}. */
+final class Sockets {
+    private Sockets() {
+    }
+
+    static boolean isInet6(SocketProtocolFamily family) {
+        return switch (family) {
+            case INET -> false;
+            case INET6 -> true;
+            case UNIX -> throw new IllegalArgumentException("not an internet protocol family: " + family);
+        };
+    }
+
+    static Socket newStream(boolean inet6) {
+        KQueueFfm.ensureAvailability();
+        try {
+            return Socket.newStreamSocket(inet6);
+        } catch (IOException e) {
+            throw new ChannelException("cannot create a socket: " + e.getMessage(), e);
+        }
+    }
+}
