@@ -78,6 +78,12 @@ public final class SocketAddresses {
         return SocketAbi.SOCKADDR_IN6_SIZE;
     }
 
+    /** Writes an AF_UNSPEC sockaddr (for disconnecting a datagram socket) and returns its length. */
+    static int encodeUnspec(SocketAbi abi, MemorySegment m) {
+        family(abi, m, SocketAbi.AF_UNSPEC, SocketAbi.SOCKADDR_IN_SIZE);
+        return SocketAbi.SOCKADDR_IN_SIZE;
+    }
+
     /** Reads a sockaddr_in/sockaddr_in6; null for another family (e.g. an unbound socket's AF_UNSPEC). */
     public static InetSocketAddress decode(SocketAbi abi, MemorySegment m, int len) {
         if (len < 4) {
