@@ -498,7 +498,7 @@ static int eval_write(struct knote *kn, struct kevent64_s *out)
 		break;
 	}
 	case FK_FILE:
-		data = 0;
+		data = 1;       /* xnu filt_vnode_common: regular files are always writable, data 1 */
 		ready = 1;
 		break;
 	case FK_KQUEUE:

@@ -3,6 +3,7 @@
 #define KQ_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -81,6 +82,8 @@ struct knote {
 	/* EVFILT_PROC (pidfd) / EVFILT_VNODE (inotify) / EVFILT_SIGNAL */
 	int auxfd;
 	uint32_t vfflags;                       /* accumulated NOTE_* for vnode */
+	uint32_t vnlink;                        /* vnode link count / size last seen */
+	int64_t vsize;
 	uint64_t sigseen;                       /* signal count already reported */
 
 	/* timers (CLOCK_MONOTONIC ns) */
@@ -125,6 +128,7 @@ struct kq {
 	struct knote *siglist;
 	int sigfd;
 	int sigslot;
+	int sigpfd;             /* signalfd over the signals of siglist: readable while one is pending */
 
 	/* timer min-heap */
 	struct knote **heap;
@@ -167,10 +171,11 @@ int sig_register(int signo);
 void sig_unregister(int signo);
 void sig_reinstall(int signo);
 uint64_t sig_count(int signo);
+void sig_note_pending(void);
 int sig_wake_add(int fd);
 void sig_wake_remove(int slot);
-int vnode_open(int fd, uint32_t sfflags);
-uint32_t vnode_drain(int ifd, int fd, uint32_t sfflags);
+int vnode_open(struct knote *kn);
+uint32_t vnode_drain(struct knote *kn);
 int proc_open(pid_t pid);
 int proc_exited(int pidfd, int64_t *status);
 

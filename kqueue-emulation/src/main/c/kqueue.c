@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
@@ -29,6 +30,7 @@
 #define TAG_TFD (~0ull - 1)
 #define TAG_WEP (~0ull - 2)
 #define TAG_SIG (~0ull - 3)
+#define TAG_SIGP (~0ull - 4)
 #define EVBUF 64
 
 #define KEVENT_FLAG_EINVAL_MASK \
@@ -42,8 +44,36 @@ void fdtable_reinit_locks(void);
 
 /* ---------------- fork: kqueues are not inherited (Darwin: close-on-fork) ---------------- */
 
+void fdtable_lock_all(void);
+void fdtable_unlock_all(void);
+void sig_lock_fork(int phase);
+
+/*
+ * Every lock is held across fork() so that the child sees the tables in a consistent state
+ * (another thread may have been half-way through a change). Order as everywhere else:
+ * registry, kqueues, stripes, chunk allocation, signal table.
+ */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (struct kq *kq = all_kqs; kq; kq = kq->allnext)
+		pthread_mutex_lock(&kq->lock);
+	fdtable_lock_all();
+	sig_lock_fork(0);
+}
+
+static void atfork_parent(void)
+{
+	sig_lock_fork(1);
+	fdtable_unlock_all();
+	for (struct kq *kq = all_kqs; kq; kq = kq->allnext)
+		pthread_mutex_unlock(&kq->lock);
+	pthread_mutex_unlock(&reg_lock);
+}
+
 static void atfork_child(void)
 {
+	sig_lock_fork(2);
 	fdtable_reinit_locks();
 	pthread_mutex_init(&reg_lock, NULL);
 	for (struct kq *kq = all_kqs; kq; kq = kq->allnext) {
@@ -54,26 +84,31 @@ static void atfork_child(void)
 					if (e)
 						e->knotes = NULL;
 				}
+				if (kn->auxfd >= 0)
+					sys_close(kn->auxfd);
+				if (kn->filter == EVFILT_SIGNAL)
+					sig_unregister((int)kn->ident);
 			}
 		}
 		struct fdent *e = fdent_get(kq->fd, 0);
 		if (e && e->kq == kq)
 			e->kq = NULL;
 		kq->closed = 1;
+		sig_wake_remove(kq->sigslot);
 		sys_close(kq->fd);
 		sys_close(kq->epfd);
-		if (kq->wepfd >= 0)
-			sys_close(kq->wepfd);
 		sys_close(kq->evfd);
-		if (kq->tfd >= 0)
-			sys_close(kq->tfd);
+		int extra[] = { kq->wepfd, kq->tfd, kq->sigfd, kq->sigpfd };
+		for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+			if (extra[i] >= 0)
+				sys_close(extra[i]);
 	}
-	all_kqs = NULL;         /* the child leaks the memory; it may not use the old locks */
+	all_kqs = NULL;         /* the child leaks the memory: nothing of it is reachable any more */
 }
 
 static void global_init(void)
 {
-	pthread_atfork(NULL, NULL, atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* ---------------- small containers ---------------- */
@@ -282,6 +317,8 @@ static void kq_free(struct kq *kq)
 		sys_close(kq->tfd);
 	if (kq->sigfd >= 0)
 		sys_close(kq->sigfd);
+	if (kq->sigpfd >= 0)
+		sys_close(kq->sigpfd);
 	pthread_mutex_destroy(&kq->lock);
 	free(kq->htab);
 	free(kq->slots);
@@ -400,7 +437,7 @@ KQ_API int kqueue(void)
 		errno = ENOMEM;
 		return -1;
 	}
-	kq->fd = kq->epfd = kq->evfd = kq->wepfd = kq->tfd = kq->sigfd = kq->sigslot = -1;
+	kq->fd = kq->epfd = kq->evfd = kq->wepfd = kq->tfd = kq->sigfd = kq->sigslot = kq->sigpfd = -1;
 	kq->hmask = 63;
 	kq->htab = calloc(kq->hmask + 1, sizeof *kq->htab);
 	int err = ENOMEM;
@@ -606,6 +643,8 @@ static void kn_set_epoll(struct kq *kq, struct knote *kn)
 		kn->emask = want;
 }
 
+static void sigpfd_update(struct kq *kq);
+
 static void kn_drop(struct kq *kq, struct knote *kn)
 {
 	hash_remove(kq, kn);
@@ -638,6 +677,7 @@ static void kn_drop(struct kq *kq, struct knote *kn)
 		if (kn->pnext)
 			kn->pnext->pprev = kn->pprev;
 		sig_unregister((int)kn->ident);
+		sigpfd_update(kq);
 	}
 	fdlist_unlink(kn);
 	free(kn);
@@ -684,9 +724,38 @@ static int ensure_sigfd(struct kq *kq)
 		sys_close(fd);
 		return e;
 	}
+	sigset_t none;
+	sigemptyset(&none);
+	int pfd = signalfd(-1, &none, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (pfd < 0) {
+		int e = errno;
+		sys_close(fd);
+		return e;
+	}
+	ev.events = EPOLLIN | EPOLLET;
+	ev.data.u64 = TAG_SIGP;
+	if (epoll_ctl(kq->epfd, EPOLL_CTL_ADD, pfd, &ev) < 0) {
+		int e = errno;
+		sys_close(pfd);
+		sys_close(fd);
+		return e;
+	}
 	kq->sigslot = sig_wake_add(fd);
 	kq->sigfd = fd;
+	kq->sigpfd = pfd;
 	return 0;
+}
+
+/* the signalfd watches exactly the signals of the kqueue's signal knotes (at most 64 of them) */
+static void sigpfd_update(struct kq *kq)
+{
+	if (kq->sigpfd < 0)
+		return;
+	sigset_t m;
+	sigemptyset(&m);
+	for (struct knote *kn = kq->siglist; kn; kn = kn->pnext)
+		sigaddset(&m, (int)kn->ident);
+	signalfd(kq->sigpfd, &m, 0);
 }
 
 /* register kn->auxfd (pidfd / inotify fd) in the main epoll set */
@@ -838,13 +907,12 @@ static int kn_attach(struct kq *kq, struct kevent64_s *kev)
 		return 0;
 	}
 	case EVFILT_VNODE: {
-		int fd = (int)kev->ident;
-		int ifd = vnode_open(fd, kn->sfflags);
+		kn->fd = (int)kev->ident;
+		int ifd = vnode_open(kn);
 		if (ifd < 0) {
 			err = -ifd;
 			goto fail;
 		}
-		kn->fd = fd;
 		kn->auxfd = ifd;
 		err = aux_register(kq, kn);
 		if (err) {
@@ -871,6 +939,7 @@ static int kn_attach(struct kq *kq, struct kevent64_s *kev)
 		if (kq->siglist)
 			kq->siglist->pprev = kn;
 		kq->siglist = kn;
+		sigpfd_update(kq);
 		hash_insert(kq, kn);
 		return 0;
 	}
@@ -1046,9 +1115,11 @@ static void kq_process_epoll(struct kq *kq, struct epoll_event *evs, int n)
 		uint64_t tag = evs[i].data.u64;
 		if (tag == TAG_EVFD || tag == TAG_TFD)
 			continue;
-		if (tag == TAG_SIG) {
+		if (tag == TAG_SIG || tag == TAG_SIGP) {
 			uint64_t v;
-			if (kq->sigfd >= 0)
+			if (tag == TAG_SIGP)
+				sig_note_pending();
+			else if (kq->sigfd >= 0)
 				sys_read(kq->sigfd, &v, sizeof v);
 			for (struct knote *kn = kq->siglist; kn; kn = kn->pnext)
 				enqueue(kq, kn);
@@ -1067,7 +1138,7 @@ static void kq_process_epoll(struct kq *kq, struct epoll_event *evs, int n)
 			continue;
 		kn->revents = evs[i].events;
 		if (kn->filter == EVFILT_VNODE) {
-			kn->vfflags |= vnode_drain(kn->auxfd, kn->fd, kn->sfflags);
+			kn->vfflags |= vnode_drain(kn);
 			enqueue(kq, kn);
 			continue;
 		}
@@ -1163,6 +1234,7 @@ static int kq_scan(struct kq *kq, void *evl, int nev, int is64)
 				break;
 			case EVFILT_PROC: {
 				int64_t st = 0;
+				/* filt_procevent records only subscribed events and fires only if some are */
 				if (proc_exited(kn->auxfd, &st)) {
 					kev.fflags = kn->sfflags & NOTE_EXIT;
 					kev.data = 0;
@@ -1171,7 +1243,7 @@ static int kq_scan(struct kq *kq, void *evl, int nev, int is64)
 						kev.data = st;
 					}
 					kev.flags |= EV_EOF | EV_ONESHOT;
-					fire = 1;
+					fire = kev.fflags != 0;
 				}
 				break;
 			}

@@ -215,6 +215,161 @@ static void t_close_races(void)
 	close(kq);
 }
 
+/* anon-inode fds open in this process whose link names contain `kind` */
+static int count_anon(const char *kind)
+{
+	int n = 0;
+	char path[64], link[128];
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		ssize_t l = readlink(path, link, sizeof link - 1);
+		if (l <= 0)
+			continue;
+		link[l] = 0;
+		if (strstr(link, kind))
+			n++;
+	}
+	return n;
+}
+
+/* the child gets none of the emulation's fds: Darwin does not inherit kqueues at all */
+static void t_fork_child_closes_aux_fds(void)
+{
+	int kq = kqueue();
+	char path[] = "/tmp/kqemu-fk-XXXXXX";
+	int fd = mkstemp(path);
+	unlink(path);
+	int rel;
+	pid_t kid = h_child_waiting(&rel);
+	CHECK(kid > 0, "fork");
+	signal(SIGUSR2, SIG_IGN);
+	CHECK(kch(kq, fd, EVFILT_VNODE, EV_ADD, NOTE_WRITE, 0, 0) == 0, "vnode");
+	CHECK(kch(kq, kid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, 0) == 0, "proc");
+	CHECK(kch(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, 0) == 0, "signal");
+	CHECK(kch(kq, 1, EVFILT_TIMER, EV_ADD, 0, 100000, 0) == 0, "timer");
+	const char *kinds[] = { "inotify", "pidfd", "eventfd", "signalfd", "eventpoll", "timerfd" };
+	int before = 0;
+	for (int i = 0; i < 6; i++)
+		before += count_anon(kinds[i]) > 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int left = 0;
+		for (int i = 0; i < 6; i++)
+			left |= (count_anon(kinds[i]) > 0) << i;
+		_exit(left);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	close(rel);
+	waitpid(kid, NULL, 0);
+	close(fd);
+	close(kq);
+	signal(SIGUSR2, SIG_DFL);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child still has fds of kind mask 0x%x (inotify, pidfd, eventfd, signalfd, epoll, timerfd)", WEXITSTATUS(st));
+	CHECK(before == 6, "setup: %d kinds of fds", before);
+}
+
+struct long_changes {
+	int kq;
+	int n;
+	struct kevent *chg;
+	long started;
+};
+
+static void *apply_changes(void *arg)
+{
+	struct long_changes *lc = arg;
+	struct kevent ev[4];
+	lc->started = h_now_ms();
+	kevent(lc->kq, lc->chg, lc->n, ev, 0, NULL);
+	struct timespec z = { 0, 0 };
+	kevent(lc->kq, NULL, 0, ev, 4, &z);     /* harvests the reset socket's EPOLLERR */
+	return NULL;
+}
+
+/*
+ * close() of a socket whose reset is being harvested by a kevent() holding the kqueue lock: the
+ * socket that reuses the number must not inherit the stashed ECONNRESET.
+ */
+static void t_close_does_not_leak_stash_to_reused_fd(void)
+{
+	int leaked = 0, rounds = 0;
+	enum { NCHG = 400000 };
+	struct kevent *chg = calloc(NCHG, sizeof *chg);
+	CHECK(chg != NULL, "calloc");
+	for (int i = 0; i < NCHG; i += 2) {
+		EV_SET(&chg[i], 1000 + i, EVFILT_USER, EV_ADD, 0, 0, 0);
+		EV_SET(&chg[i + 1], 1000 + i, EVFILT_USER, EV_DELETE, 0, 0, 0);
+	}
+	for (int round = 0; round < 5 && !leaked; round++, rounds++) {
+		int sv[2];
+		CHECK(tcp_pair(sv) == 0, "pair");
+		int kq = kqueue();
+		CHECK(kch(kq, sv[0], EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, 0) == 0, "add");
+		struct linger lg = { 1, 0 };
+		setsockopt(sv[1], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		close(sv[1]);           /* RST: sv[0] gets ECONNRESET and EPOLLERR */
+		h_sleep_ms(20);
+		struct long_changes lc = { .kq = kq, .n = NCHG, .chg = chg };
+		pthread_t t;
+		pthread_create(&t, NULL, apply_changes, &lc);
+		h_sleep_ms(5);          /* the changelist holds the kqueue lock for a while */
+		close(sv[0]);
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		pthread_join(t, NULL);
+		int err = 0;
+		socklen_t l = sizeof err;
+		if (s == sv[0] && getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &l) == 0 && err)
+			leaked = err;
+		close(s);
+		close(kq);
+	}
+	free(chg);
+	CHECK(!leaked, "the socket reusing the number saw errno %d", leaked);
+}
+
+/*
+ * A kqueue fd is an epoll instance, so kqueues nest only as deep as Linux lets epoll sets nest
+ * (EP_MAX_NESTS); where the chain would be deeper the EV_ADD fails with EINVAL, the errno xnu's
+ * kqueue_kqfilter gives where it refuses a nesting. Events pass through every accepted level.
+ */
+static void t_nesting_limit(void)
+{
+	enum { MAXL = 12 };
+	int kq[MAXL], depth = 1, err = 0;
+	for (int i = 0; i < MAXL; i++)
+		kq[i] = kqueue();
+	CHECK(kch(kq[0], 7, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, 0) == 0, "user");
+	/* bottom-up: kq[i] goes into kq[i+1] */
+	for (int i = 0; i + 1 < MAXL; i++) {
+		err = kch(kq[i + 1], kq[i], EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, 0);
+		if (err)
+			break;
+		depth++;
+	}
+	printf("kqueue nesting: %d levels\n", depth);
+	CHECK(depth >= 4, "only %d levels", depth);
+	CHECK(err == EINVAL, "refused with %d", err);
+	CHECK(kch(kq[0], 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, 0) == 0, "trigger");
+	struct kevent ev;
+	CHECK(kwait(kq[depth - 1], &ev, 1, 1000) == 1 && ev.ident == (uintptr_t)kq[depth - 2], "top level sees it");
+	for (int i = 0; i < MAXL; i++)
+		close(kq[i]);
+	/* top-down: the same limit */
+	for (int i = 0; i < MAXL; i++)
+		kq[i] = kqueue();
+	int depth2 = 1;
+	for (int i = MAXL - 1; i > 0; i--) {
+		err = kch(kq[i], kq[i - 1], EVFILT_READ, EV_ADD | EV_CLEAR, 0, 0, 0);
+		if (err)
+			break;
+		depth2++;
+	}
+	for (int i = 0; i < MAXL; i++)
+		close(kq[i]);
+	CHECK(err == EINVAL && depth2 == depth, "top-down: %d levels, error %d", depth2, err);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -225,5 +380,8 @@ int main(void)
 	RUN(t_fork_not_inherited);
 	RUN(t_exactly_once);
 	RUN(t_close_races);
+	RUN(t_fork_child_closes_aux_fds);
+	RUN(t_close_does_not_leak_stash_to_reused_fd);
+	RUN(t_nesting_limit);
 	return h_finish();
 }
