@@ -292,9 +292,12 @@ int proc_open(pid_t pid)
 		return -(errno == EINVAL ? ESRCH : errno);
 	int f = fcntl(fd, F_GETFD);
 	fcntl(fd, F_SETFD, f | FD_CLOEXEC);
-	/* an exited process (a zombie included) is invisible to xnu's proc_find: filt_procattach ESRCH */
+	/*
+	 * An exited process (a zombie included) is invisible to xnu's proc_find: filt_procattach
+	 * ESRCH. FreeBSD's filt_procattach takes a zombie and reports its exit at once.
+	 */
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP))) {
+	if (!KQ_FREEBSD && poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP))) {
 		sys_close(fd);
 		return -ESRCH;
 	}
