@@ -273,17 +273,17 @@ struct long_changes {
 	int kq;
 	int n;
 	struct kevent *chg;
-	long started;
+	atomic_int started;
 };
 
 static void *apply_changes(void *arg)
 {
 	struct long_changes *lc = arg;
 	struct kevent ev[4];
-	lc->started = h_now_ms();
-	kevent(lc->kq, lc->chg, lc->n, ev, 0, NULL);
+	atomic_store(&lc->started, 1);
+	/* one call, one lock hold: the changes, then the harvest of the reset socket's EPOLLERR */
 	struct timespec z = { 0, 0 };
-	kevent(lc->kq, NULL, 0, ev, 4, &z);     /* harvests the reset socket's EPOLLERR */
+	kevent(lc->kq, lc->chg, lc->n, ev, 4, &z);
 	return NULL;
 }
 
@@ -313,7 +313,9 @@ static void t_close_does_not_leak_stash_to_reused_fd(void)
 		struct long_changes lc = { .kq = kq, .n = NCHG, .chg = chg };
 		pthread_t t;
 		pthread_create(&t, NULL, apply_changes, &lc);
-		h_sleep_ms(5);          /* the changelist holds the kqueue lock for a while */
+		for (int i = 0; i < 1000 && !atomic_load(&lc.started); i++)
+			h_sleep_ms(1);
+		h_sleep_ms(2);          /* the changelist holds the kqueue lock for a while */
 		close(sv[0]);
 		int s = socket(AF_INET, SOCK_STREAM, 0);
 		pthread_join(t, NULL);
@@ -347,7 +349,6 @@ static void t_nesting_limit(void)
 			break;
 		depth++;
 	}
-	printf("kqueue nesting: %d levels\n", depth);
 	CHECK(depth >= 4, "only %d levels", depth);
 	CHECK(err == EINVAL, "refused with %d", err);
 	CHECK(kch(kq[0], 7, EVFILT_USER, 0, NOTE_TRIGGER, 0, 0) == 0, "trigger");
@@ -370,6 +371,63 @@ static void t_nesting_limit(void)
 	CHECK(err == EINVAL && depth2 == depth, "top-down: %d levels, error %d", depth2, err);
 }
 
+static atomic_int g_churn_stop;
+
+static void *signal_churn(void *arg)
+{
+	int kq = *(int *)arg;
+	for (int i = 0; i < 200000 && !atomic_load(&g_churn_stop); i++) {
+		kch(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, 0);
+		kch(kq, SIGUSR2, EVFILT_SIGNAL, EV_DELETE, 0, 0, 0);
+		kch(kq, 100 + (i & 63), EVFILT_USER, EV_ADD, 0, 0, 0);
+	}
+	return NULL;
+}
+
+/*
+ * fork() while another thread is changing knotes: every emulation lock is held across the fork,
+ * so the child never inherits a lock taken by a thread it does not have, nor a table half-way
+ * through a change, and can use kqueues at once.
+ */
+static void t_fork_during_changes(void)
+{
+	signal(SIGUSR2, SIG_IGN);
+	int kq = kqueue();
+	atomic_store(&g_churn_stop, 0);
+	pthread_t t;
+	pthread_create(&t, NULL, signal_churn, &kq);
+	int hung = 0, bad = 0, forks;
+	for (forks = 0; forks < 40 && !hung && !bad; forks++) {
+		h_sleep_ms(2);
+		pid_t pid = fork();
+		if (pid == 0) {
+			int k = kqueue();
+			int ok = k >= 0 && kch(k, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, 0) == 0
+			    && kch(k, 1, EVFILT_USER, EV_ADD, NOTE_TRIGGER, 0, 0) == 0;
+			_exit(ok ? 0 : 1);
+		}
+		int st = 0;
+		long end = h_now_ms() + 3000;
+		while (waitpid(pid, &st, WNOHANG) == 0) {
+			if (h_now_ms() > end) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &st, 0);
+				hung = 1;
+				break;
+			}
+			h_sleep_ms(1);
+		}
+		if (!hung && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+			bad = 1;
+	}
+	atomic_store(&g_churn_stop, 1);
+	pthread_join(t, NULL);
+	close(kq);
+	signal(SIGUSR2, SIG_DFL);
+	CHECK(!hung, "fork %d: the child hung on a lock held at fork time", forks);
+	CHECK(!bad, "fork %d: the child could not use a new kqueue", forks);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -381,6 +439,7 @@ int main(void)
 	RUN(t_exactly_once);
 	RUN(t_close_races);
 	RUN(t_fork_child_closes_aux_fds);
+	RUN(t_fork_during_changes);
 	RUN(t_close_does_not_leak_stash_to_reused_fd);
 	RUN(t_nesting_limit);
 	return h_finish();
