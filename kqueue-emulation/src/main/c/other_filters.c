@@ -10,9 +10,14 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 
 #include "kq_internal.h"
+
+#ifndef PIPEFS_MAGIC
+#define PIPEFS_MAGIC 0x50495045
+#endif
 
 #define NSIGS 65
 #define NWAKE 256
@@ -179,15 +184,20 @@ void sig_wake_remove(int slot)
 /* ---- EVFILT_VNODE over inotify ---- */
 
 /*
- * Only vnodes take EVFILT_VNODE: pipe_kqfilter, soo_kqfilter and kqueue_kqfilter accept READ and
- * WRITE only, and a tty goes through spec_kqfilter, which does the same.
+ * Only vnodes take EVFILT_VNODE (vn_kqfilter accepts it for every vnode type, named FIFOs and
+ * devices included): pipe_kqfilter, soo_kqfilter and kqueue_kqfilter accept READ and WRITE only.
+ * On Linux a pipe() end is a FIFO on pipefs, a named FIFO one on a real file system.
  */
 int vnode_open(struct knote *kn)
 {
 	struct stat st;
+	struct statfs sfs;
 	if (fstat(kn->fd, &st) < 0)
 		return -EBADF;
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode) && !S_ISBLK(st.st_mode))
+	int vnode = S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)
+	    || S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)
+	    || (S_ISFIFO(st.st_mode) && fstatfs(kn->fd, &sfs) == 0 && sfs.f_type != PIPEFS_MAGIC);
+	if (!vnode)
 		return -EINVAL;
 	int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (ifd < 0)

@@ -223,20 +223,32 @@ static void t_vnode_dir_create_unlink_write(void)
 	CHECK(u == 0 && r2 == 1 && fb == NOTE_WRITE, "unlink: r %d fflags 0x%x", r2, fb);
 }
 
-/* pipe_kqfilter (and soo_kqfilter) accept EVFILT_READ and EVFILT_WRITE only */
+/* pipe_kqfilter (and soo_kqfilter) accept EVFILT_READ and EVFILT_WRITE only; a named FIFO is a vnode */
 static void t_vnode_not_on_pipe_or_socket(void)
 {
 	int kq = kqueue(), p[2], sv[2];
 	CHECK(pipe(p) == 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "fds");
+	char fifo[] = "/tmp/kqemu-ff-XXXXXX";
+	int tmp = mkstemp(fifo);
+	close(tmp);
+	unlink(fifo);
+	int ff = mkfifo(fifo, 0600) == 0 ? open(fifo, O_RDONLY | O_NONBLOCK) : -1;
 	int e1 = kch(kq, p[0], EVFILT_VNODE, EV_ADD, NOTE_WRITE, 0, 0);
 	int e2 = kch(kq, sv[0], EVFILT_VNODE, EV_ADD, NOTE_WRITE, 0, 0);
+	int e3 = kch(kq, ff, EVFILT_VNODE, EV_ADD, NOTE_DELETE, 0, 0);
+	unlink(fifo);
+	struct kevent ev;
+	int r3 = e3 == 0 ? kwait(kq, &ev, 1, 1000) : -1;
 	close(p[0]);
 	close(p[1]);
 	close(sv[0]);
 	close(sv[1]);
+	close(ff);
 	close(kq);
 	CHECK(e1 == EINVAL, "pipe -> %d", e1);
 	CHECK(e2 == EINVAL, "socket -> %d", e2);
+	CHECK(ff >= 0 && e3 == 0, "named FIFO -> %d", e3);
+	CHECK(r3 == 1 && (ev.fflags & NOTE_DELETE), "named FIFO unlinked: r %d fflags 0x%x", r3, ev.fflags);
 }
 
 /* filt_vnode_common ORs the whole hint in: unlink posts NOTE_DELETE|NOTE_LINK */
