@@ -42,14 +42,16 @@ static int default_is_ignore(int s)
 	return s == SIGCHLD || s == SIGURG || s == SIGWINCH || s == SIGCONT;
 }
 
-/* Darwin notes the signal before (and regardless of) its normal disposition; chain to it. */
-static void sig_handler(int s, siginfo_t *si, void *uc)
+/*
+ * A signal instance leaves the kernel (to the handler, or to sigwait and friends): count it unless
+ * it was already counted while pending. xnu posts the knote from psignal for process-directed
+ * signals only; tgkill/tkill (pthread_kill, raise) are thread-directed.
+ */
+static void sig_delivered(int s, const siginfo_t *si)
 {
-	int saved = errno;
-	/* xnu posts the knote from psignal for process-directed signals only; tgkill/tkill
-	 * (pthread_kill, raise) are thread-directed */
-	if (s > 0 && s < NSIGS && !(si && si->si_code == SI_TKILL)
-	    && !atomic_exchange(&sig_pend_counted[s], 0))
+	if (s <= 0 || s >= NSIGS || (si && si->si_code == SI_TKILL))
+		return;
+	if (!atomic_exchange(&sig_pend_counted[s], 0))
 		atomic_fetch_add(&sig_counts[s], 1);
 	for (int i = 0; i < NWAKE; i++) {
 		int fd = atomic_load_explicit(&sig_wake[i], memory_order_relaxed);
@@ -58,6 +60,13 @@ static void sig_handler(int s, siginfo_t *si, void *uc)
 			(void)!syscall(SYS_write, fd, &one, sizeof one);
 		}
 	}
+}
+
+/* Darwin notes the signal before (and regardless of) its normal disposition; chain to it. */
+static void sig_handler(int s, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+	sig_delivered(s, si);
 	struct sigaction *o = &sig_old[s];
 	if (o->sa_flags & SA_SIGINFO) {
 		if (o->sa_sigaction)
@@ -157,6 +166,40 @@ void sig_lock_fork(int phase)
 		pthread_mutex_unlock(&sig_lock);
 	else
 		pthread_mutex_init(&sig_lock, NULL);
+}
+
+/*
+ * A blocked signal taken with sigwait/sigwaitinfo/sigtimedwait never reaches the handler: these
+ * report the instance (counted now if no kevent saw it pending) and clear its pending mark.
+ */
+KQ_API int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+{
+	siginfo_t si;
+	int r = (int)syscall(SYS_rt_sigtimedwait, set, &si, timeout, (size_t)(_NSIG / 8));
+	if (r > 0) {
+		if (r < NSIGS && __atomic_load_n(&sig_users[r], __ATOMIC_RELAXED))
+			sig_delivered(r, &si);
+		if (info)
+			*info = si;
+	}
+	return r;
+}
+
+KQ_API int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	return sigtimedwait(set, info, NULL);
+}
+
+KQ_API int sigwait(const sigset_t *set, int *sig)
+{
+	int r;
+	do {
+		r = sigtimedwait(set, NULL, NULL);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno;
+	*sig = r;
+	return 0;
 }
 
 uint64_t sig_count(int s)

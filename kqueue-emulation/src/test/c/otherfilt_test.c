@@ -94,6 +94,44 @@ static void t_signal_blocked_still_counted(void)
 	CHECK(r3 == 0, "the delivery at unblock was counted again (data %ld)", (long)ev3.data);
 }
 
+/* a blocked signal taken by sigwait is counted once, whether or not a kevent saw it pending first */
+static void t_signal_blocked_taken_by_sigwait(void)
+{
+	sigset_t m, old;
+	sigemptyset(&m);
+	sigaddset(&m, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &m, &old);
+	int kq = kqueue(), sig = 0;
+	struct kevent ev;
+	int ok = kch(kq, SIGUSR2, EVFILT_SIGNAL, EV_ADD, 0, 0, 0) == 0;
+	kill(getpid(), SIGUSR2);
+	int w1 = sigwait(&m, &sig);                     /* taken before any kevent looked */
+	int r1 = kwait(kq, &ev, 1, 1000);
+	long d1 = ev.data;
+	int r2 = 0, r3 = 0, r4 = 0;
+	long d2 = 0, d3 = 0;
+	for (int i = 0; i < 2; i++) {                   /* seen pending first, then taken */
+		kill(getpid(), SIGUSR2);
+		int r = kwait(kq, &ev, 1, 1000);
+		long d = ev.data;
+		sigwait(&m, &sig);
+		if (i == 0) {
+			r2 = r;
+			d2 = d;
+		} else {
+			r3 = r;
+			d3 = d;
+		}
+	}
+	r4 = kwait(kq, &ev, 1, 50);
+	close(kq);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	CHECK(ok && w1 == 0 && sig == SIGUSR2, "setup");
+	CHECK(r1 == 1 && d1 == 1, "taken by sigwait first: r %d data %ld", r1, d1);
+	CHECK(r2 == 1 && d2 == 1 && r3 == 1 && d3 == 1, "seen pending: r %d/%d data %ld/%ld", r2, r3, d2, d3);
+	CHECK(r4 == 0, "counted twice");
+}
+
 /* pthread_kill/raise are thread-directed: xnu's EVFILT_SIGNAL sees process signals only */
 static void t_signal_thread_directed_ignored(void)
 {
@@ -291,6 +329,7 @@ int main(void)
 	RUN(t_vnode);
 	RUN(t_signal_blocked_still_counted);
 	RUN(t_signal_thread_directed_ignored);
+	RUN(t_signal_blocked_taken_by_sigwait);
 	RUN(t_proc_fflags_zero_silent);
 	RUN(t_proc_disable_fflags_zero_silent);
 	RUN(t_proc_zombie_esrch);
