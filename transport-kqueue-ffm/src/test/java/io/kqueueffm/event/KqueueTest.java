@@ -161,6 +161,22 @@ class KqueueTest {
     }
 
     @Test
+    void timerUnitBitsMeanTheirUnit() throws NativeException {
+        // the unit bits differ between kernels (0x4 is ns on Darwin, us on FreeBSD): a 30 ms timer
+        // in each unit must fire, and not before 30 ms
+        KeventAbi abi = Kqueue.abi();
+        for (TimerUnit unit : List.of(TimerUnit.MILLISECONDS, TimerUnit.MICROSECONDS, TimerUnit.NANOSECONDS)) {
+            long amount = unit.timeUnit.convert(30, TimeUnit.MILLISECONDS);
+            long start = System.nanoTime();
+            kq.register(KEvent.timer(2, amount, unit, abi, 5, ADD, ONESHOT));
+            List<KEvent> ev = kq.poll(4, Timeout.ofMillis(5000));
+            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(1, ev.size(), unit.name());
+            assertTrue(elapsedMillis >= 29, unit + " fired after " + elapsedMillis + " ms");
+        }
+    }
+
+    @Test
     void rawPathRoundTrip() throws NativeException {
         try (EventArray changes = new EventArray(4); EventArray events = new EventArray(1)) {
             KeventAbi abi = Kqueue.abi();
