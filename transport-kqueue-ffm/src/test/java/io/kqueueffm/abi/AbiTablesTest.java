@@ -258,6 +258,13 @@ class AbiTablesTest {
         assertEquals(SocketAbi.LINUX, Platform.LINUX_EMULATED.socket);
         assertEquals(ErrnoTable.LINUX, Platform.LINUX_EMULATED.errno);
         assertEquals(KeventAbi.FREEBSD, Platform.FREEBSD.kevent);
+        Platform freebsdOnLinux = Platform.of(Os.LINUX, "freebsd");
+        assertEquals(Platform.LINUX_EMULATED_FREEBSD, freebsdOnLinux);
+        assertEquals(KeventAbi.FREEBSD, freebsdOnLinux.kevent);
+        assertEquals(SocketAbi.LINUX, freebsdOnLinux.socket);
+        assertEquals("libkqueue-emulation-freebsd.so", freebsdOnLinux.emulationLibrary);
+        assertEquals(Platform.LINUX_EMULATED, Platform.of(Os.LINUX));
+        assertThrows(IllegalArgumentException.class, () -> Platform.of(Os.LINUX, "netbsd"));
         assertEquals(Os.DARWIN, Os.detect("Mac OS X"));
         assertEquals(Os.FREEBSD, Os.detect("FreeBSD"));
         assertEquals(Os.LINUX, Os.detect("Linux"));
