@@ -6,28 +6,59 @@ package io.kqueueffm.abi;
  * and errno tables.
  */
 public enum Platform {
-    DARWIN(KeventAbi.DARWIN, SocketAbi.DARWIN, ErrnoTable.DARWIN, false),
-    FREEBSD(KeventAbi.FREEBSD, SocketAbi.FREEBSD, ErrnoTable.FREEBSD, false),
-    LINUX_EMULATED(KeventAbi.DARWIN, SocketAbi.LINUX, ErrnoTable.LINUX, true),
-    UNSUPPORTED(null, null, null, false);
+    DARWIN(KeventAbi.DARWIN, SocketAbi.DARWIN, ErrnoTable.DARWIN, SendfileAbi.DARWIN, false),
+    FREEBSD(KeventAbi.FREEBSD, SocketAbi.FREEBSD, ErrnoTable.FREEBSD, SendfileAbi.FREEBSD, false),
+    /** The emulation exports Darwin's sendfile in front of glibc's, whose argument order differs. */
+    LINUX_EMULATED(KeventAbi.DARWIN, SocketAbi.LINUX, ErrnoTable.LINUX, SendfileAbi.DARWIN, true),
+    UNSUPPORTED(null, null, null, null, false);
 
     private static final Platform CURRENT = of(Os.current());
 
     public final KeventAbi kevent;
     public final SocketAbi socket;
     public final ErrnoTable errno;
+    public final SendfileAbi sendfile;
     /** kqueue comes from the project's emulation library rather than from libc. */
     public final boolean emulated;
 
-    Platform(KeventAbi kevent, SocketAbi socket, ErrnoTable errno, boolean emulated) {
+    Platform(KeventAbi kevent, SocketAbi socket, ErrnoTable errno, SendfileAbi sendfile, boolean emulated) {
         this.kevent = kevent;
         this.socket = socket;
         this.errno = errno;
+        this.sendfile = sendfile;
         this.emulated = emulated;
     }
 
     public static Platform current() {
         return CURRENT;
+    }
+
+    /**
+     * Why these tables cannot serve {@code os} at version {@code osVersion} ({@code os.version}), or
+     * null. FreeBSD before 12 has only the 32-byte kevent record: the 64-byte one of
+     * {@link KeventAbi#FREEBSD} would be read as two records and corrupt both.
+     */
+    public static String refusal(Os os, String osVersion) {
+        if (os != Os.FREEBSD) {
+            return null;
+        }
+        int major = leadingNumber(osVersion);
+        if (major < 0) {
+            return "cannot tell the FreeBSD version from os.version=\"" + osVersion + "\"; kqueue-ffm needs FreeBSD 12+";
+        }
+        if (major < 12) {
+            return "FreeBSD " + osVersion + " is older than 12: its kevent takes 32-byte records, kqueue-ffm "
+                    + "speaks the 64-byte ABI of FreeBSD 12+";
+        }
+        return null;
+    }
+
+    private static int leadingNumber(String s) {
+        int i = 0;
+        while (s != null && i < s.length() && i < 9 && Character.isDigit(s.charAt(i))) {
+            i++;
+        }
+        return i == 0 ? -1 : Integer.parseInt(s.substring(0, i));
     }
 
     public static Platform of(Os os) {
