@@ -157,7 +157,9 @@ public final class KQueueFfmIoHandler implements IoHandler {
     @Override
     public void wakeup() {
         // Only a loop that announced it will block needs the syscall; the rest collapse into it.
-        if (SLEEPING.compareAndSet(this, 1, 0)) {
+        // Read before the CAS: a burst of producers against an awake loop then shares the line
+        // instead of taking it exclusively on every execute().
+        if (sleeping == 1 && SLEEPING.compareAndSet(this, 1, 0)) {
             try {
                 // No eventlist: returns at once whatever the timeout; -1 leaves the shared timespec alone.
                 kqueue.kevent(trigger, 1, null, 0, -1);
@@ -173,10 +175,12 @@ public final class KQueueFfmIoHandler implements IoHandler {
         int handled = 0;
         try {
             long timeout = 0;
+            boolean announced = false;
             if (context.canBlock()) {
                 timeout = armDeadline(context);
                 if (timeout != 0) {
                     SLEEPING.set(this, 1);
+                    announced = true;
                     // A task queued before the flag was visible did not wake us: look again.
                     if (!context.canBlock()) {
                         timeout = 0;
@@ -192,7 +196,11 @@ public final class KQueueFfmIoHandler implements IoHandler {
             try {
                 ready = kqueue.kevent(changes, changes.length(), events, events.capacity(), timeout);
             } finally {
-                sleeping = 0;
+                // Only a turn that announced a sleep writes the flag: producers read it on every
+                // execute(), and a store per busy turn would pull the line away from them.
+                if (announced) {
+                    sleeping = 0;
+                }
                 changes.clear();
             }
             if (context.shouldReportActiveIoTime()) {
