@@ -1,5 +1,6 @@
 package io.kqueueffm.channel;
 
+import io.kqueueffm.ffi.LibC;
 import io.netty.channel.DefaultFileRegion;
 
 import java.io.File;
@@ -27,7 +28,8 @@ final class DefaultFileRegions {
             file = null;
             transferred = null;
         }
-        FILE = file;
+        // Without sendfile in the C library (never on Darwin or FreeBSD 12+), regions are copied.
+        FILE = LibC.has("sendfile") ? file : null;
         TRANSFERRED = transferred;
     }
 
