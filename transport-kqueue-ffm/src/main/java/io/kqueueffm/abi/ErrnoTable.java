@@ -1,5 +1,7 @@
 package io.kqueueffm.abi;
 
+import java.util.List;
+
 /**
  * errno numbers of one operating system (abi.md 3.14). Numbers from 35 up differ between the BSDs
  * and Linux, and above 77 between Darwin and FreeBSD, so the running OS's table decodes every error
@@ -63,8 +65,8 @@ public final class ErrnoTable {
     }
 
     /** Every symbolic name this table knows, for tests that walk the whole table. */
-    public static java.util.List<String> names() {
-        return java.util.List.of(NAMES);
+    public static List<String> names() {
+        return List.of(NAMES);
     }
 
     @Override
