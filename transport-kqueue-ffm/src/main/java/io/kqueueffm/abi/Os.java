@@ -11,8 +11,15 @@ public enum Os {
 
     private static final Os CURRENT = detect(System.getProperty("os.name", ""));
 
+    private static final String VERSION = System.getProperty("os.version", "");
+
     public static Os current() {
         return CURRENT;
+    }
+
+    /** The running kernel's release as the JVM reports it (e.g. "14.1-RELEASE", "24.5.0"). */
+    public static String version() {
+        return VERSION;
     }
 
     static Os detect(String osName) {

@@ -21,7 +21,8 @@ public final class SocketAbi {
             .multicastByteValues(true)
             .v4GroupsOnInet6(V4Groups.MAPPED_IPV6_JOIN)
             .msgNoSignal(0x80000)
-            .fcntl(0x4, 0x3, 0x4, 0x1, 0x2, 0x1)
+            .fcntl(0x4, 0x3, 0x4, 0x1, 0x2, 0x1, 0x1000000)
+            .lingerMaxSeconds(327)
             .fionread(0x4004667fL)
             .limits(128, 1024)
             .build();
@@ -39,7 +40,8 @@ public final class SocketAbi {
             .multicastByteValues(true)
             .v4GroupsOnInet6(V4Groups.NONE)
             .msgNoSignal(0x20000)
-            .fcntl(0x4, 0x3, 0x4, 0x1, 0x2, 0x1)
+            .fcntl(0x4, 0x3, 0x4, 0x1, 0x2, 0x1, 0x100000)
+            .fcntlLongArg(true)
             .fionread(0x4004667fL)
             .limits(128, 1024)
             .build();
@@ -58,7 +60,8 @@ public final class SocketAbi {
             .multicastByteValues(false)
             .v4GroupsOnInet6(V4Groups.IP_LEVEL)
             .msgNoSignal(0x4000)
-            .fcntl(0x800, 0x3, 0x4, 0x1, 0x2, 0x1)
+            .fcntl(0x800, 0x3, 0x4, 0x1, 0x2, 0x1, 0x80000)
+            .fcntlLongArg(true)
             .fionread(0x541bL)
             .limits(4096, 1024)
             .build();
@@ -167,6 +170,19 @@ public final class SocketAbi {
     public final int fGetfd;
     public final int fSetfd;
     public final int fdCloexec;
+    /** open(2)'s O_CLOEXEC (O_RDONLY is 0 everywhere). */
+    public final int oCloexec;
+    /**
+     * Whether fcntl reads its third (variadic) argument as a long: FreeBSD's libc does
+     * ({@code va_arg(ap, long)}), and so does glibc (as a pointer); Darwin's reads an int. An int
+     * passed where a long is read leaves the upper half of the register undefined.
+     */
+    public final boolean fcntlLongArg;
+    /**
+     * The largest SO_LINGER (seconds) the kernel keeps as given: xnu stores {@code l_linger * hz}
+     * (hz = 100) in a short {@code so_linger}, so anything above 327 s wraps.
+     */
+    public final int lingerMaxSeconds;
     public final long fionread;
     public final int somaxconn;
     public final int iovMax;
@@ -234,11 +250,19 @@ public final class SocketAbi {
         fGetfd = b.fcntl[3];
         fSetfd = b.fcntl[4];
         fdCloexec = b.fcntl[5];
+        oCloexec = b.fcntl[6];
+        fcntlLongArg = b.fcntlLongArg;
+        lingerMaxSeconds = b.lingerMaxSeconds;
         fionread = b.fionread;
         somaxconn = b.limits[0];
         iovMax = b.limits[1];
         msghdrSize = bsdSockaddr ? 48 : 56;
         msgIovlenSize = bsdSockaddr ? 4 : 8;
+    }
+
+    /** SO_LINGER seconds as this kernel can keep them: negative (off) stays, the rest is clamped. */
+    public int clampLinger(int seconds) {
+        return seconds < 0 ? seconds : Math.min(seconds, lingerMaxSeconds);
     }
 
     public static boolean has(int value) {
@@ -269,6 +293,8 @@ public final class SocketAbi {
         V4Groups v4GroupsOnInet6;
         int msgNoSignal;
         int[] fcntl;
+        boolean fcntlLongArg;
+        int lingerMaxSeconds = Integer.MAX_VALUE;
         long fionread;
         int[] limits;
 
@@ -360,9 +386,19 @@ public final class SocketAbi {
             return this;
         }
 
-        /** O_NONBLOCK, F_GETFL, F_SETFL, F_GETFD, F_SETFD, FD_CLOEXEC. */
+        /** O_NONBLOCK, F_GETFL, F_SETFL, F_GETFD, F_SETFD, FD_CLOEXEC, O_CLOEXEC. */
         Builder fcntl(int... values) {
             fcntl = values;
+            return this;
+        }
+
+        Builder fcntlLongArg(boolean value) {
+            fcntlLongArg = value;
+            return this;
+        }
+
+        Builder lingerMaxSeconds(int value) {
+            lingerMaxSeconds = value;
             return this;
         }
 

@@ -3,6 +3,7 @@ package io.kqueueffm.channel;
 import io.kqueueffm.abi.KeventAbi;
 import io.kqueueffm.event.Kqueue;
 import io.kqueueffm.ffi.Errno;
+import io.kqueueffm.ffi.NativeException;
 import io.kqueueffm.socket.Socket;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -145,6 +146,11 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
                 // The read knote lives as long as the registration: it also reports the peer's EOF.
                 submit(readFilterEnabled ? READ_LEVEL : READ_EDGE);
                 promise.setSuccess();
+                // Writes flushed while deregistered were kept for this moment.
+                ChannelOutboundBuffer out = unsafe().outboundBuffer();
+                if (isActive() && out != null && !out.isEmpty()) {
+                    ((AbstractKQueueFfmUnsafe) unsafe()).flush0();
+                }
             } else {
                 promise.setFailure(f.cause());
             }
@@ -287,7 +293,10 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
     }
 
     final boolean shouldBreakReadReady(ChannelConfig config) {
-        return socket.isInputShutdown() && (inputClosedSeenErrorOnRead || !isAllowHalfClosure(config));
+        // Detached: closed inside channelRead with the fd's close handed to another thread
+        // (SO_LINGER), so the loop's buffers are no longer this channel's to read with.
+        return registration == null
+                || socket.isInputShutdown() && (inputClosedSeenErrorOnRead || !isAllowHalfClosure(config));
     }
 
     static boolean isAllowHalfClosure(ChannelConfig config) {
@@ -444,9 +453,7 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
         public void handle(IoRegistration registration, IoEvent ioEvent) {
             KQueueFfmIoEvent event = (KQueueFfmIoEvent) ioEvent;
             if (event.isError()) {
-                // A refused change: e.g. the socket was closed under it. Nothing to deliver.
-                logger.debug("{}: kqueue change refused: {}", AbstractKQueueFfmChannel.this,
-                        Errno.name((int) event.data()));
+                changeRefused(event);
                 return;
             }
             short filter = event.filter();
@@ -471,6 +478,31 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
 
         abstract void readReady(ReadHandle allocHandle);
 
+        /**
+         * The kernel refused a change of this channel (ENOMEM on a Mac, EMFILE under the emulation):
+         * the filter it asked for will never report, so whatever waits on it would wait forever.
+         * Fail the channel instead: the cause through the pipeline, to the pending writes, then close.
+         */
+        private void changeRefused(KQueueFfmIoEvent event) {
+            int errno = (int) event.data();
+            if (errno == Errno.ENOENT && (event.flags() & (KeventAbi.EV_DELETE | KeventAbi.EV_DISABLE)) != 0) {
+                // Removing a knote that is already gone: the outcome asked for holds.
+                return;
+            }
+            if (!isOpen()) {
+                return;
+            }
+            NativeException cause = new NativeException("kevent", errno, "change refused for fd " + socket.fd()
+                    + ": filter=" + event.filter() + ", flags=0x" + Integer.toHexString(event.flags() & 0xFFFF));
+            logger.debug("{}: {}", AbstractKQueueFfmChannel.this, cause.getMessage());
+            if (!failConnectPromise(cause)) {
+                pipeline().fireExceptionCaught(cause);
+            }
+            ClosedChannelException closed = new ClosedChannelException();
+            closed.initCause(cause);
+            close(voidPromise(), cause, closed);
+        }
+
         @Override
         public ReadHandle recvBufAllocHandle() {
             if (allocHandle == null) {
@@ -492,7 +524,8 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
         @Override
         protected final void flush0() {
             // Waiting for writability: the write event flushes; writing now would only meet EAGAIN.
-            if (!isWriteFilterEnabled()) {
+            // Deregistered: no loop buffers to write with; the data waits for the next registration.
+            if (!isWriteFilterEnabled() && registration != null) {
                 super.flush0();
             }
         }

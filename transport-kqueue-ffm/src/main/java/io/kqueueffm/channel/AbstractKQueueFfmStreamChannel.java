@@ -1,6 +1,7 @@
 package io.kqueueffm.channel;
 
 import io.kqueueffm.socket.IovArray;
+import io.kqueueffm.socket.RegularFile;
 import io.kqueueffm.socket.Socket;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -12,6 +13,7 @@ import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FileRegion;
 import io.netty.channel.socket.DuplexChannel;
@@ -21,6 +23,7 @@ import io.netty.util.internal.StringUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -44,7 +47,18 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
     private static final int WRITE_STATUS_SNDBUF_FULL = Integer.MAX_VALUE;
 
     private final Runnable flushTask = () -> ((AbstractKQueueFfmUnsafe) unsafe()).flush0();
-    private WritableByteChannel byteChannel;
+    /** Bytes one transferTo call of a FileRegion that sendfile cannot take may write. */
+    private static final long TRANSFER_SLICE = 1 << 20;
+    /**
+     * Bytes one sendfile call may send: with a reader as fast as the loop, one call could otherwise
+     * run on for the whole region. A write spin is one call, so a turn sends at most 16 of these.
+     */
+    private static final long SENDFILE_SLICE = 4 << 20;
+
+    private SocketByteChannel byteChannel;
+    /** The region being sent with sendfile and the file it reads from, open until the region is done. */
+    private FileRegion sendfileRegion;
+    private RegularFile sendfileFile;
     /** Reused for every gathering write: a capturing lambda would allocate each time. */
     private final IovFiller iovFiller = new IovFiller();
 
@@ -216,28 +230,86 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
 
     private int writeFileRegion(ChannelOutboundBuffer in, FileRegion region) throws Exception {
         if (region.transferred() >= region.count()) {
-            in.remove();
+            regionDone(in, region);
             return 0;
         }
-        if (byteChannel == null) {
-            byteChannel = new SocketByteChannel();
+        long flushed;
+        File file = region instanceof DefaultFileRegion d ? DefaultFileRegions.sendableFile(d) : null;
+        if (file != null) {
+            flushed = sendFile((DefaultFileRegion) region, file);
+        } else {
+            if (byteChannel == null) {
+                byteChannel = new SocketByteChannel();
+            }
+            // A region's transferTo may loop for as long as the socket takes bytes (the JDK's does):
+            // a budget per call keeps one spin of a huge region as short as any other write.
+            byteChannel.budget = TRANSFER_SLICE;
+            flushed = region.transferTo(byteChannel, region.transferred());
         }
-        long flushed = region.transferTo(byteChannel, region.transferred());
         if (flushed > 0) {
             in.progress(flushed);
             if (region.transferred() >= region.count()) {
-                in.remove();
+                regionDone(in, region);
             }
             return 1;
         }
         return WRITE_STATUS_SNDBUF_FULL;
     }
 
-    /** The socket as a WritableByteChannel, for FileRegion.transferTo: direct buffers by address. */
+    private void regionDone(ChannelOutboundBuffer in, FileRegion region) throws IOException {
+        if (region == sendfileRegion) {
+            closeSendfileFile();
+        }
+        in.remove();
+    }
+
+    /** One sendfile call of at most {@link #SENDFILE_SLICE} bytes: the file stays open until the region is done. */
+    private long sendFile(DefaultFileRegion region, File file) throws IOException {
+        if (region != sendfileRegion) {
+            closeSendfileFile();
+            sendfileFile = RegularFile.open(file);
+            sendfileRegion = region;
+        }
+        long done = region.transferred();
+        long count = Math.min(region.count() - done, SENDFILE_SLICE);
+        LoopBuffers b = buffers();
+        long sent = socket.sendFile(b.errno, b.sendfileCount, sendfileFile, region.position() + done, count);
+        if (sent < 0) {
+            throw new IOException("file " + file + " ended before the region did: " + (region.position() + done)
+                    + " + " + (region.count() - done) + " bytes asked");
+        }
+        if (sent > 0) {
+            DefaultFileRegions.addTransferred(region, sent);
+        }
+        return sent;
+    }
+
+    private void closeSendfileFile() throws IOException {
+        RegularFile f = sendfileFile;
+        sendfileFile = null;
+        sendfileRegion = null;
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    @Override
+    protected void doClose() throws Exception {
+        try {
+            super.doClose();
+        } finally {
+            closeSendfileFile();
+        }
+    }
+
+    /** The socket as a WritableByteChannel for FileRegion.transferTo: direct buffers go by address. */
     private final class SocketByteChannel implements WritableByteChannel {
+        /** Bytes this transferTo call may still write; once spent the channel takes nothing more. */
+        long budget;
+
         @Override
         public int write(ByteBuffer src) throws IOException {
-            int len = src.remaining();
+            int len = (int) Math.min(src.remaining(), budget);
             if (len == 0) {
                 return 0;
             }
@@ -245,10 +317,10 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
             if (src.isDirect()) {
                 written = socket.write(buffers().errno, address(src), len);
             } else {
-                ByteBufAllocator alloc = alloc();
-                ByteBuf tmp = alloc.directBuffer(len);
+                // Heap bytes have no address: one copy into a direct buffer is the least there is.
+                ByteBuf tmp = alloc().directBuffer(len);
                 try {
-                    tmp.writeBytes(src.duplicate());
+                    tmp.writeBytes(src.duplicate().limit(src.position() + len));
                     written = socket.write(buffers().errno, address(tmp, tmp.readerIndex(), len), len);
                 } finally {
                     tmp.release();
@@ -256,6 +328,7 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
             }
             if (written > 0) {
                 src.position(src.position() + written);
+                budget -= written;
             }
             return written;
         }

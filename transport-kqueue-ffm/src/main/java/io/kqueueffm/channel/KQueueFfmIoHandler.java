@@ -42,8 +42,12 @@ public final class KQueueFfmIoHandler implements IoHandler {
     private static final KeventAbi ABI = Kqueue.abi();
     private static final AtomicIntegerFieldUpdater<KQueueFfmIoHandler> SLEEPING =
             AtomicIntegerFieldUpdater.newUpdater(KQueueFfmIoHandler.class, "sleeping");
-    /** ident of the wakeup user event and of the deadline timer (separate namespaces per filter). */
-    private static final long LOOP_IDENT = 0;
+    /**
+     * ident of the wakeup user event and of the deadline timer. Handles name their ident as an int,
+     * which reaches the kernel sign-extended (below 2^31 or from 2^64 - 2^31 up): 2^32 is an ident
+     * no handle can name, so no user timer or user event can replace or delete the loop's own.
+     */
+    private static final long LOOP_IDENT = 1L << 32;
     /** udata 0 marks the loop's own events; registration ids start at 1. */
     private static final long LOOP_UDATA = 0;
     private static final long NO_DEADLINE = Long.MIN_VALUE;
@@ -71,6 +75,8 @@ public final class KQueueFfmIoHandler implements IoHandler {
     private final short filterTimer = ABI.evfiltTimer;
     private long nextId = 1;
     private long armedDeadline = NO_DEADLINE;
+    /** The kernel refused the deadline timer (e.g. no fd left for the emulation's timerfd): wait with timeouts. */
+    private boolean timerRefused;
     private boolean destroyed;
 
     private volatile int sleeping;
@@ -151,7 +157,9 @@ public final class KQueueFfmIoHandler implements IoHandler {
     @Override
     public void wakeup() {
         // Only a loop that announced it will block needs the syscall; the rest collapse into it.
-        if (SLEEPING.compareAndSet(this, 1, 0)) {
+        // Read before the CAS: a burst of producers against an awake loop then shares the line
+        // instead of taking it exclusively on every execute().
+        if (sleeping == 1 && SLEEPING.compareAndSet(this, 1, 0)) {
             try {
                 // No eventlist: returns at once whatever the timeout; -1 leaves the shared timespec alone.
                 kqueue.kevent(trigger, 1, null, 0, -1);
@@ -167,10 +175,12 @@ public final class KQueueFfmIoHandler implements IoHandler {
         int handled = 0;
         try {
             long timeout = 0;
+            boolean announced = false;
             if (context.canBlock()) {
                 timeout = armDeadline(context);
                 if (timeout != 0) {
                     SLEEPING.set(this, 1);
+                    announced = true;
                     // A task queued before the flag was visible did not wake us: look again.
                     if (!context.canBlock()) {
                         timeout = 0;
@@ -186,7 +196,11 @@ public final class KQueueFfmIoHandler implements IoHandler {
             try {
                 ready = kqueue.kevent(changes, changes.length(), events, events.capacity(), timeout);
             } finally {
-                sleeping = 0;
+                // Only a turn that announced a sleep writes the flag: producers read it on every
+                // execute(), and a store per busy turn would pull the line away from them.
+                if (announced) {
+                    sleeping = 0;
+                }
                 changes.clear();
             }
             if (context.shouldReportActiveIoTime()) {
@@ -223,12 +237,12 @@ public final class KQueueFfmIoHandler implements IoHandler {
         if (deadline == -1) {
             return -1;
         }
-        if (armedDeadline != NO_DEADLINE && deadline - armedDeadline >= 0) {
+        if (!timerRefused && armedDeadline != NO_DEADLINE && deadline - armedDeadline >= 0) {
             return -1;
         }
         long delay = context.delayNanos(System.nanoTime());
-        if (delay <= 0) {
-            return 0;
+        if (delay <= 0 || timerRefused) {
+            return Math.max(delay, 0);
         }
         changes.add(LOOP_IDENT, filterTimer, (short) (KeventAbi.EV_ADD | KeventAbi.EV_ONESHOT),
                 TimerUnit.NANOSECONDS.bits(ABI), Math.min(delay, MAX_TIMER_NANOS), LOOP_UDATA);
@@ -245,9 +259,12 @@ public final class KQueueFfmIoHandler implements IoHandler {
             if (udata == LOOP_UDATA) {
                 if (filter == filterTimer) {
                     armedDeadline = NO_DEADLINE;
-                } else if ((flags & KeventAbi.EV_ERROR) != 0 && events.data(i) != 0) {
+                }
+                if ((flags & KeventAbi.EV_ERROR) != 0 && events.data(i) != 0) {
                     logger.warn("kqueue loop change refused: ident={}, filter={}, {}", events.ident(i), filter,
                             Errno.name((int) events.data(i)));
+                    // Re-adding it every turn would only spin on the same refusal.
+                    timerRefused |= filter == filterTimer;
                 }
                 continue;
             }
@@ -259,12 +276,8 @@ public final class KQueueFfmIoHandler implements IoHandler {
                 }
                 continue;
             }
-            if ((flags & KeventAbi.EV_ERROR) != 0) {
-                if (events.data(i) == 0) {
-                    continue;
-                }
-                logger.debug("change refused for {}: filter={}, {}", reg.handle, filter,
-                        Errno.name((int) events.data(i)));
+            if ((flags & KeventAbi.EV_ERROR) != 0 && events.data(i) == 0) {
+                continue;
             }
             handled++;
             reg.event.update(events.ident(i), filter, flags, events.fflags(i), events.data(i));

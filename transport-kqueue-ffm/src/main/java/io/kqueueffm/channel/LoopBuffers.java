@@ -18,6 +18,8 @@ public final class LoopBuffers implements AutoCloseable {
     final MemorySegment errno = Errno.allocate(arena);
     final MemorySegment sockaddr = arena.allocate(256, 8);
     final MemorySegment socklen = arena.allocate(8, 8);
+    /** sendfile's off_t out-parameter. */
+    final MemorySegment sendfileCount = arena.allocate(8, 8);
 
     /** The iovec array, emptied. */
     public IovArray cleanIovArray() {

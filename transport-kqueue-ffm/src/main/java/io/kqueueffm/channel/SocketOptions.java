@@ -95,7 +95,8 @@ final class SocketOptions {
                 s.setRaw(o.level(), o.optname(), bytes);
                 return true;
             }
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
+            // IllegalArgumentException: a value longer than the socket layer's option buffer.
             throw new ChannelException("cannot set " + option + " to " + value + ": " + e.getMessage(), e);
         }
         return false;

@@ -74,4 +74,9 @@ public final class Errno {
     public static String name(int errno) {
         return NativeException.errnoName(errno);
     }
+
+    /** strerror's text for {@code errno} on the running OS. */
+    public static String message(int errno) {
+        return TABLE.message(errno);
+    }
 }

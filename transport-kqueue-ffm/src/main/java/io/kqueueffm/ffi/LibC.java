@@ -1,5 +1,9 @@
 package io.kqueueffm.ffi;
 
+import io.kqueueffm.abi.Platform;
+import io.kqueueffm.abi.SendfileAbi;
+import io.kqueueffm.abi.SocketAbi;
+
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -22,6 +26,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class LibC {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final SocketAbi SOCKET_ABI = Platform.current().socket;
+    private static final SendfileAbi SENDFILE_ABI = Platform.current().sendfile;
 
     private static final MethodHandle KQUEUE = find("kqueue", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle KEVENT64 = find("kevent64", FunctionDescriptor.of(JAVA_INT,
@@ -55,9 +61,13 @@ public final class LibC {
             JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETSOCKOPT = find("getsockopt", FunctionDescriptor.of(JAVA_INT,
             JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
-    // Variadic: the third argument is the first variadic one (Apple silicon passes it on the stack).
-    private static final MethodHandle FCNTL = find("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2));
+    // Variadic: the third argument is the first variadic one (Apple silicon passes it on the stack),
+    // as wide as the OS's libc reads it.
+    private static final MethodHandle FCNTL = fcntlHandle();
+    private static final MethodHandle SENDFILE = SENDFILE_ABI == null ? null
+            : find("sendfile", sendfileDescriptor(SENDFILE_ABI));
+    // open(2) is variadic too, but only from the mode argument on, which is never passed here.
+    private static final MethodHandle OPEN = find("open", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle IOCTL = find("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(2));
 
@@ -109,6 +119,35 @@ public final class LibC {
         return LINKER.downcallHandle(symbol, fd, options);
     }
 
+    /** fcntl(int, int, ...) with the third argument as wide as {@code abi}'s libc reads it. */
+    static FunctionDescriptor fcntlDescriptor(SocketAbi abi) {
+        return FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, abi.fcntlLongArg ? JAVA_LONG : JAVA_INT);
+    }
+
+    private static MethodHandle fcntlHandle() {
+        if (SOCKET_ABI == null) {
+            return null;
+        }
+        MethodHandle h = find("fcntl", fcntlDescriptor(SOCKET_ABI), Linker.Option.firstVariadicArg(2));
+        if (h == null || !SOCKET_ABI.fcntlLongArg) {
+            return h;
+        }
+        // One Java signature for both widths: widen the int argument, sign-extended.
+        return MethodHandles.explicitCastArguments(h,
+                MethodType.methodType(int.class, MemorySegment.class, int.class, int.class, int.class));
+    }
+
+    /** The C signature of {@code abi}'s sendfile; pointers as addresses, off_t and size_t as longs. */
+    static FunctionDescriptor sendfileDescriptor(SendfileAbi abi) {
+        return switch (abi) {
+            // fd, s, offset, off_t *len, sf_hdtr *hdtr, flags
+            case DARWIN -> FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT);
+            // fd, s, offset, nbytes, sf_hdtr *hdtr, off_t *sbytes, flags
+            case FREEBSD -> FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                    JAVA_INT);
+        };
+    }
+
     /** Whether the running libc (or emulation) exports {@code name}'s handle here. */
     public static boolean has(String name) {
         return switch (name) {
@@ -116,6 +155,7 @@ public final class LibC {
             case "kevent" -> KEVENT != null;
             case "kqueue" -> KQUEUE != null;
             case "accept4" -> ACCEPT4 != null;
+            case "sendfile" -> SENDFILE != null;
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -392,6 +432,36 @@ public final class LibC {
     public static int fcntl(MemorySegment cs, int fd, int cmd, int arg) {
         try {
             return check(cs, (int) FCNTL.invokeExact(cs, fd, cmd, arg));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * sendfile of {@code count} bytes of file {@code fd} at {@code offset} to socket {@code s}, in
+     * the running OS's shape. The bytes sent are stored in {@code sent} (an off_t) whatever the
+     * outcome, EAGAIN and EINTR included. Returns 0 or -errno.
+     */
+    public static int sendfile(MemorySegment cs, int fd, int s, long offset, long count, MemorySegment sent) {
+        try {
+            int r;
+            if (SENDFILE_ABI == SendfileAbi.DARWIN) {
+                sent.set(JAVA_LONG, 0, count);
+                r = (int) SENDFILE.invokeExact(cs, fd, s, offset, sent.address(), 0L, 0);
+            } else {
+                sent.set(JAVA_LONG, 0, 0L);
+                r = (int) SENDFILE.invokeExact(cs, fd, s, offset, count, 0L, sent.address(), 0);
+            }
+            return check(cs, r);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** open(2) of the NUL-terminated path at {@code path}; the fd or -errno. */
+    public static int open(MemorySegment cs, long path, int flags) {
+        try {
+            return check(cs, (int) OPEN.invokeExact(cs, path, flags));
         } catch (Throwable t) {
             throw rethrow(t);
         }

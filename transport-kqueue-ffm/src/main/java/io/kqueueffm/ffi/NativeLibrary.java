@@ -1,5 +1,6 @@
 package io.kqueueffm.ffi;
 
+import io.kqueueffm.abi.Os;
 import io.kqueueffm.abi.Platform;
 
 import java.io.IOException;
@@ -42,6 +43,7 @@ public final class NativeLibrary {
         Throwable cause = null;
         String description;
         Platform platform = Platform.current();
+        String refusal = Platform.refusal(Os.current(), Os.version());
         if (Boolean.getBoolean(DISABLE_PROPERTY)) {
             cause = new UnsupportedOperationException(
                     "kqueue-ffm disabled by the system property " + DISABLE_PROPERTY + "=true");
@@ -51,6 +53,9 @@ public final class NativeLibrary {
                     "kqueue-ffm needs macOS, FreeBSD, or Linux with the kqueue emulation; this is "
                             + System.getProperty("os.name"));
             description = "unsupported OS";
+        } else if (refusal != null) {
+            cause = new UnsupportedOperationException(refusal);
+            description = "unsupported OS version";
         } else if (!platform.emulated) {
             lookup = Linker.nativeLinker().defaultLookup();
             description = "libc (" + platform.kevent + ")";

@@ -19,42 +19,9 @@ public final class Errors {
     private Errors() {
     }
 
-    /** strerror's wording for the errors a socket meets; the number's name for the rest. */
+    /** strerror's wording of {@code errno}, from the running OS's table. */
     public static String describe(int errno) {
-        if (errno == Errno.ECONNRESET) {
-            return "Connection reset by peer";
-        } else if (errno == Errno.EPIPE) {
-            return "Broken pipe";
-        } else if (errno == Errno.ECONNREFUSED) {
-            return "Connection refused";
-        } else if (errno == Errno.ETIMEDOUT) {
-            return "Operation timed out";
-        } else if (errno == Errno.EHOSTUNREACH) {
-            return "No route to host";
-        } else if (errno == Errno.ENETUNREACH) {
-            return "Network is unreachable";
-        } else if (errno == Errno.EADDRINUSE) {
-            return "Address already in use";
-        } else if (errno == Errno.EADDRNOTAVAIL) {
-            return "Can't assign requested address";
-        } else if (errno == Errno.ENOTCONN) {
-            return "Socket is not connected";
-        } else if (errno == Errno.EBADF) {
-            return "Bad file descriptor";
-        } else if (errno == Errno.EMFILE) {
-            return "Too many open files";
-        } else if (errno == Errno.ENFILE) {
-            return "Too many open files in system";
-        } else if (errno == Errno.EINVAL) {
-            return "Invalid argument";
-        } else if (errno == Errno.ENOPROTOOPT) {
-            return "Protocol not available";
-        } else if (errno == Errno.ECONNABORTED) {
-            return "Software caused connection abort";
-        } else if (errno == Errno.ENOBUFS) {
-            return "No buffer space available";
-        }
-        return null;
+        return Errno.message(errno);
     }
 
     /** A failed socket call as an IOException (a {@link NativeException} carrying errno). */

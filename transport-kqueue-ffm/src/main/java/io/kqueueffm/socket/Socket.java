@@ -18,6 +18,7 @@ import java.nio.channels.NotYetConnectedException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A non-blocking, close-on-exec TCP socket that owns its fd. Calls return plain values for the
@@ -397,6 +398,26 @@ public final class Socket {
         return s.len.get(JAVA_INT, 0);
     }
 
+    /**
+     * sendfile of up to {@code count} bytes of {@code file} at {@code offset}: the bytes sent, which
+     * may be fewer (0 when the socket is full), or -1 when the file ended before any byte could be
+     * sent. Bytes the call reports with EAGAIN or EINTR count as
+     * sent: the kernel did send them, and resending would duplicate them. {@code sent} is an 8-byte
+     * scratch for the call's out-parameter.
+     */
+    public long sendFile(MemorySegment errno, MemorySegment sent, RegularFile file, long offset, long count)
+            throws IOException {
+        int r = LibC.sendfile(errno, file.fd(), fd, offset, count, sent);
+        long n = sent.get(JAVA_LONG, 0);
+        if (r == 0) {
+            return n == 0 && count > 0 ? -1 : n;
+        }
+        if (-r == Errno.EAGAIN || -r == Errno.EINTR) {
+            return n;
+        }
+        throw Errors.newIOException("sendfile", -r);
+    }
+
     /** Bytes waiting in the receive buffer (FIONREAD). */
     public int bytesReadable() throws IOException {
         Scratch s = Scratch.get();
@@ -497,7 +518,7 @@ public final class Socket {
         ensureOpen();
         Scratch s = Scratch.get();
         s.value.set(JAVA_INT, 0, seconds < 0 ? 0 : 1);
-        s.value.set(JAVA_INT, 4, Math.max(seconds, 0));
+        s.value.set(JAVA_INT, 4, Math.max(ABI.clampLinger(seconds), 0));
         int r = LibC.setsockopt(s.errno, fd, ABI.solSocket, ABI.soLinger, s.value.address(), 8);
         if (r < 0) {
             throw new NativeException("setsockopt", -r, "SO_LINGER=" + seconds);

@@ -66,15 +66,12 @@ public final class SocketAddresses {
         }
         family(abi, m, abi.afInet6, SocketAbi.SOCKADDR_IN6_SIZE);
         port(m, address.getPort());
-        if (bytes.length == 4 && ip.isAnyLocalAddress()) {
-            // 0.0.0.0 on a dual-stack socket means "any": in6addr_any, which takes IPv4 and IPv6
-            // alike. Its mapped form ::ffff:0.0.0.0 would make the socket IPv4-only.
-            return SocketAbi.SOCKADDR_IN6_SIZE;
-        }
-        if (bytes.length == 4) {
+        // 0.0.0.0 stays "::" (zeroed above): as "::ffff:0.0.0.0" it would make the socket IPv4-only,
+        // where NIO and epoll bind the dual-stack wildcard and accept both families.
+        if (bytes.length == 4 && !ip.isAnyLocalAddress()) {
             MemorySegment.copy(MAPPED_PREFIX, 0, m, JAVA_BYTE, 8, 12);
             MemorySegment.copy(bytes, 0, m, JAVA_BYTE, 20, 4);
-        } else {
+        } else if (bytes.length == 16) {
             MemorySegment.copy(bytes, 0, m, JAVA_BYTE, 8, 16);
             if (ip instanceof Inet6Address v6 && v6.getScopeId() != 0) {
                 m.set(JAVA_INT.withOrder(ByteOrder.nativeOrder()), 24, v6.getScopeId());
@@ -110,7 +107,9 @@ public final class SocketAddresses {
                     return new InetSocketAddress(InetAddress.getByAddress(v4), port);
                 }
                 int scope = m.get(JAVA_INT.withOrder(ByteOrder.nativeOrder()), 24);
-                return new InetSocketAddress(Inet6Address.getByAddress(null, b, scope), port);
+                // Scope 0 means none: an address built with it prints "%0", unlike the JDK's own.
+                InetAddress ip = scope == 0 ? InetAddress.getByAddress(b) : Inet6Address.getByAddress(null, b, scope);
+                return new InetSocketAddress(ip, port);
             }
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);

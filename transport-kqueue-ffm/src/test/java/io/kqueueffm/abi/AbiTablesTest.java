@@ -270,4 +270,67 @@ class AbiTablesTest {
         assertEquals(Os.LINUX, Os.detect("Linux"));
         assertEquals(Os.OTHER, Os.detect("Windows 11"));
     }
+
+    @Test
+    void freebsdBefore12IsRefusedWithAReason() {
+        assertTrue(Platform.refusal(Os.FREEBSD, "11.4-RELEASE-p13").contains("older than 12"));
+        assertTrue(Platform.refusal(Os.FREEBSD, "10.3-RELEASE").contains("32-byte"));
+        assertTrue(Platform.refusal(Os.FREEBSD, "").contains("FreeBSD 12+"));
+        assertEquals(null, Platform.refusal(Os.FREEBSD, "12.0-RELEASE"));
+        assertEquals(null, Platform.refusal(Os.FREEBSD, "14.1-RELEASE"));
+        assertEquals(null, Platform.refusal(Os.DARWIN, "10.4"));
+        assertEquals(null, Platform.refusal(Os.LINUX, "6.1.0"));
+    }
+
+    @Test
+    void darwinLingerIsClampedToWhatAShortOfTicksHolds() {
+        // xnu: so_linger (short) = l_linger * hz (100)
+        assertEquals(327, SocketAbi.DARWIN.clampLinger(1000));
+        assertTrue(SocketAbi.DARWIN.clampLinger(Integer.MAX_VALUE) * 100 <= Short.MAX_VALUE);
+        assertEquals(327, SocketAbi.DARWIN.clampLinger(327));
+        assertEquals(5, SocketAbi.DARWIN.clampLinger(5));
+        assertEquals(-1, SocketAbi.DARWIN.clampLinger(-1));
+        assertEquals(1000, SocketAbi.FREEBSD.clampLinger(1000));
+        assertEquals(1000, SocketAbi.LINUX.clampLinger(1000));
+    }
+
+    @Test
+    void fcntlArgumentWidthFollowsEachLibc() {
+        // FreeBSD libc: va_arg(ap, long); glibc: a pointer; Darwin's Libsyscall: an int.
+        assertTrue(SocketAbi.FREEBSD.fcntlLongArg);
+        assertTrue(SocketAbi.LINUX.fcntlLongArg);
+        assertFalse(SocketAbi.DARWIN.fcntlLongArg);
+    }
+
+    @Test
+    void sendfileShapePerPlatform() {
+        assertEquals(SendfileAbi.DARWIN, Platform.DARWIN.sendfile);
+        assertEquals(SendfileAbi.FREEBSD, Platform.FREEBSD.sendfile);
+        // The emulation exports Darwin's signature in front of glibc's reversed one.
+        assertEquals(SendfileAbi.DARWIN, Platform.LINUX_EMULATED.sendfile);
+        assertEquals(6, SendfileAbi.DARWIN.arity);
+        assertEquals(7, SendfileAbi.FREEBSD.arity);
+    }
+
+    @Test
+    void openCloexecPerOs() {
+        assertEquals(0x1000000, SocketAbi.DARWIN.oCloexec);
+        assertEquals(0x100000, SocketAbi.FREEBSD.oCloexec);
+        assertEquals(0x80000, SocketAbi.LINUX.oCloexec);
+    }
+
+    @Test
+    void everyErrnoTheTablesKnowHasAMessage() {
+        for (ErrnoTable t : new ErrnoTable[] {ErrnoTable.DARWIN, ErrnoTable.FREEBSD, ErrnoTable.LINUX}) {
+            for (String name : ErrnoTable.names()) {
+                int n = t.number(name);
+                if (n >= 0) {
+                    String m = t.message(n);
+                    assertFalse(m.startsWith("errno ") || m.contains("null"), t + " " + name + ": " + m);
+                }
+            }
+        }
+        assertEquals("Address family not supported by protocol family",
+                ErrnoTable.LINUX.message(ErrnoTable.LINUX.number("EAFNOSUPPORT")));
+    }
 }

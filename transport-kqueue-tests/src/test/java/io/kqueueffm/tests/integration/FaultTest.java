@@ -314,4 +314,92 @@ class FaultTest {
             ch.unsafe().closeForcibly();
         }
     }
+
+    @Test
+    void lingeringCloseInsideChannelReadEndsTheReadLoopCleanly() throws Exception {
+        List<Throwable> caught = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<Channel> closed = new CompletableFuture<>();
+        Channel server = new ServerBootstrap().group(group).channel(KQueueFfmServerSocketChannel.class)
+                .childOption(ChannelOption.SO_LINGER, 1)
+                .childHandler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ReferenceCountUtil.release(msg);
+                        ctx.close();
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        caught.add(cause);
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        closed.complete(ctx.channel());
+                    }
+                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        try (Socket peer = new Socket()) {
+            peer.connect(server.localAddress());
+            // Far more than one read buffer: the read loop would go on after the first channelRead.
+            peer.getOutputStream().write(new byte[256 * 1024]);
+        } catch (IOException ignore) {
+            // The peer's write may meet the end of the connection: not what this test is about.
+        }
+        try {
+            closed.get(10, TimeUnit.SECONDS);
+        } finally {
+            server.close().sync();
+        }
+        // Like epoll (ClosedChannelException) or NIO (nothing); never the NullPointerException of a
+        // read loop that went on after the channel left the loop.
+        assertTrue(caught.stream().allMatch(t -> t instanceof java.nio.channels.ClosedChannelException),
+                String.valueOf(caught));
+    }
+
+    @Test
+    void writeWhileDeregisteredIsSentAfterReregistration() throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 4, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Channel client = new Bootstrap().group(group).channel(KQueueFfmSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(listener.getLocalSocketAddress()).sync().channel();
+            try (Socket peer = listener.accept()) {
+                client.deregister().sync();
+                ChannelFuture first = client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {1, 2, 3}));
+                // The write runs on the loop the channel left: let it run there before re-registering.
+                client.eventLoop().submit(() -> { }).sync();
+                group.next().register(client).sync();
+                ChannelFuture second = client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {4, 5}));
+                assertTrue(second.await(10, TimeUnit.SECONDS));
+                assertTrue(first.isSuccess(), String.valueOf(first.cause()));
+                assertTrue(second.isSuccess(), String.valueOf(second.cause()));
+                byte[] got = new byte[5];
+                peer.setSoTimeout(10_000);
+                InputStream in = peer.getInputStream();
+                for (int n = 0; n < got.length; ) {
+                    int r = in.read(got, n, got.length - n);
+                    assertTrue(r > 0, "stream ended after " + n + " bytes");
+                    n += r;
+                }
+                assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, got);
+                assertTrue(client.isActive());
+            } finally {
+                client.close().sync();
+            }
+        }
+    }
+
+    @Test
+    void oversizedRawOptionIsAChannelException() throws Exception {
+        KQueueFfmSocketChannel ch = new KQueueFfmSocketChannel();
+        try {
+            io.netty.channel.unix.RawUnixChannelOption option =
+                    new io.netty.channel.unix.RawUnixChannelOption("BIG", 0xFFFF, 0x1001, 4096);
+            assertThrows(io.netty.channel.ChannelException.class,
+                    () -> ch.config().setOption(option, java.nio.ByteBuffer.allocate(4096)));
+            ch.config().setTcpNoDelay(true);
+            assertTrue(ch.config().isTcpNoDelay());
+        } finally {
+            ch.unsafe().closeForcibly();
+        }
+    }
 }

@@ -1,6 +1,11 @@
 package io.kqueueffm.tests.integration;
 
+import io.kqueueffm.abi.KeventAbi;
+import io.kqueueffm.channel.KQueueFfmIoEvent;
+import io.kqueueffm.channel.KQueueFfmIoHandle;
 import io.kqueueffm.channel.KQueueFfmIoHandler;
+import io.kqueueffm.channel.KQueueFfmIoOps;
+import io.kqueueffm.event.Kqueue;
 import io.kqueueffm.channel.KQueueFfmServerSocketChannel;
 import io.kqueueffm.channel.KQueueFfmSocketChannel;
 import io.netty.bootstrap.Bootstrap;
@@ -11,6 +16,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -22,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -161,6 +170,78 @@ class IoHandlerTest {
             assertThrows(IllegalArgumentException.class, () -> KQueueFfmIoHandler.newFactory(-1));
         } finally {
             nio.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** A user handle on ident 0: the ident the loop's own timer and wakeup once used. */
+    private static final class IdentZeroHandle implements KQueueFfmIoHandle {
+        final java.util.concurrent.LinkedBlockingQueue<Short> filters = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        @Override
+        public int ident() {
+            return 0;
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent ioEvent) {
+            filters.add(((KQueueFfmIoEvent) ioEvent).filter());
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void userTimerOnIdentZeroLeavesTheLoopsDeadlineAlone() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, KQueueFfmIoHandler.newFactory());
+        try {
+            IoEventLoop loop = (IoEventLoop) group.next();
+            IdentZeroHandle handle = new IdentZeroHandle();
+            IoRegistration reg = loop.register(handle).sync().getNow();
+            CountDownLatch ran = new CountDownLatch(1);
+            loop.submit(() -> loop.schedule(ran::countDown, 300, TimeUnit.MILLISECONDS)).sync();
+            // The loop has armed its timer for that deadline; a user's one-shot timer far later must
+            // not take its place.
+            Thread.sleep(50);
+            short timer = Kqueue.abi().evfiltTimer;
+            loop.submit(() -> reg.submit(KQueueFfmIoOps.newOps(timer,
+                    (short) (KeventAbi.EV_ADD | KeventAbi.EV_ONESHOT), 0, 30_000))).sync();
+            assertTrue(ran.await(10, TimeUnit.SECONDS), "the scheduled task never ran");
+            // And the user's own short timer still reaches the user.
+            loop.submit(() -> reg.submit(KQueueFfmIoOps.newOps(timer,
+                    (short) (KeventAbi.EV_ADD | KeventAbi.EV_ONESHOT), 0, 10))).sync();
+            assertEquals(Short.valueOf(timer), handle.filters.poll(10, TimeUnit.SECONDS));
+            loop.submit(() -> reg.cancel()).sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void userEventOnIdentZeroLeavesTheLoopsWakeupAlone() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, KQueueFfmIoHandler.newFactory());
+        try {
+            IoEventLoop loop = (IoEventLoop) group.next();
+            IoRegistration reg = loop.register(new IdentZeroHandle()).sync().getNow();
+            short user = Kqueue.abi().evfiltUser;
+            loop.submit(() -> {
+                reg.submit(KQueueFfmIoOps.newOps(user, KeventAbi.EV_ADD, 0));
+                reg.submit(KQueueFfmIoOps.newOps(user, KeventAbi.EV_DELETE, 0));
+            }).sync();
+            for (int i = 0; i < 5; i++) {
+                // Let the loop go to sleep, then wake it from here: without its wakeup event it would
+                // sleep on until its next timer (a second away when nothing is scheduled).
+                Thread.sleep(100);
+                long start = System.nanoTime();
+                CompletableFuture<Long> ranAt = new CompletableFuture<>();
+                loop.execute(() -> ranAt.complete(System.nanoTime()));
+                long ms = TimeUnit.NANOSECONDS.toMillis(ranAt.get(10, TimeUnit.SECONDS) - start);
+                assertTrue(ms < 500, "a cross-thread task waited " + ms + " ms for the loop to wake up");
+            }
+            loop.submit(() -> reg.cancel()).sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 }
