@@ -3,6 +3,11 @@
  *
  *   int sendfile(int fd, int s, off_t offset, off_t *len, struct sf_hdtr *hdtr, int flags);
  *
+ * and in the FreeBSD build (KQ_ABI_FREEBSD) FreeBSD's, with the same rules, the count by value and
+ * the bytes sent through sbytes (which may be NULL):
+ *
+ *   int sendfile(int fd, int s, off_t offset, size_t nbytes, struct sf_hdtr *hdtr, off_t *sbytes, int flags);
+ *
  * fd is the file, s the stream socket; *len is the count to send (0: up to end of file) and, on
  * return, the count sent, on success and on failure alike: a non-blocking socket that fills up
  * returns -1/EAGAIN with the bytes it did take in *len (so does EINTR), and a caller that ignored
@@ -19,7 +24,7 @@
 /* Linux's sendfile(2) moves at most this much per call (MAX_RW_COUNT). */
 #define LINUX_SENDFILE_MAX 0x7ffff000L
 
-KQ_API int sendfile(int fd, int s, off_t offset, off_t *len, void *hdtr, int flags)
+static int bsd_sendfile(int fd, int s, off_t offset, off_t *len, void *hdtr, int flags)
 {
 	if (len == NULL || offset < 0 || *len < 0 || flags != 0) {
 		errno = EINVAL;
@@ -56,3 +61,21 @@ KQ_API int sendfile(int fd, int s, off_t offset, off_t *len, void *hdtr, int fla
 	*len = sent;
 	return 0;
 }
+
+#ifdef KQ_ABI_FREEBSD
+KQ_API int sendfile(int fd, int s, off_t offset, size_t nbytes, void *hdtr, off_t *sbytes, int flags)
+{
+	/* SF_NODISKIO, SF_NOCACHE and the readahead bits are hints Linux has no use for. */
+	(void)flags;
+	off_t len = (off_t)nbytes;
+	int r = bsd_sendfile(fd, s, offset, &len, hdtr, 0);
+	if (sbytes != NULL)
+		*sbytes = len;
+	return r;
+}
+#else
+KQ_API int sendfile(int fd, int s, off_t offset, off_t *len, void *hdtr, int flags)
+{
+	return bsd_sendfile(fd, s, offset, len, hdtr, flags);
+}
+#endif

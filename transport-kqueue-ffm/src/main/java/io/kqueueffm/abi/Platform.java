@@ -15,7 +15,8 @@ public enum Platform {
     FREEBSD(KeventAbi.FREEBSD, SocketAbi.FREEBSD, ErrnoTable.FREEBSD, SendfileAbi.FREEBSD, null),
     /** The emulation exports Darwin's sendfile in front of glibc's, whose argument order differs. */
     LINUX_EMULATED(KeventAbi.DARWIN, SocketAbi.LINUX, ErrnoTable.LINUX, SendfileAbi.DARWIN, "libkqueue-emulation.so"),
-    LINUX_EMULATED_FREEBSD(KeventAbi.FREEBSD, SocketAbi.LINUX, ErrnoTable.LINUX, SendfileAbi.DARWIN,
+    /** The FreeBSD build of the emulation exports FreeBSD's sendfile. */
+    LINUX_EMULATED_FREEBSD(KeventAbi.FREEBSD, SocketAbi.LINUX, ErrnoTable.LINUX, SendfileAbi.FREEBSD,
             "libkqueue-emulation-freebsd.so"),
     UNSUPPORTED(null, null, null, null, null);
 
