@@ -43,6 +43,7 @@ public final class LibC {
     private static final MethodHandle WRITE = find("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle SEND = find("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SENDMSG = find("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECVMSG = find("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle WRITEV = find("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SHUTDOWN = find("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETSOCKNAME = find("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
@@ -67,6 +68,8 @@ public final class LibC {
     private static MethodHandle SEND_ROOT = root("sendRoot", long.class, MemorySegment.class, int.class, long.class, long.class, int.class);
 
     private static MethodHandle SENDMSG_ROOT = root("sendmsgRoot", long.class, MemorySegment.class, int.class, long.class, int.class);
+
+    private static MethodHandle RECVMSG_ROOT = root("recvmsgRoot", long.class, MemorySegment.class, int.class, long.class, int.class);
 
     private LibC() {
     }
@@ -295,6 +298,22 @@ public final class LibC {
     private static long sendmsgRoot(MemorySegment cs, int fd, long msghdr, int flags) {
         try {
             return check(cs, (long) SENDMSG.invokeExact(cs, fd, msghdr, flags));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long recvmsg(MemorySegment cs, int fd, long msghdr, int flags) {
+        try {
+            return (long) RECVMSG_ROOT.invokeExact(cs, fd, msghdr, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long recvmsgRoot(MemorySegment cs, int fd, long msghdr, int flags) {
+        try {
+            return check(cs, (long) RECVMSG.invokeExact(cs, fd, msghdr, flags));
         } catch (Throwable t) {
             throw rethrow(t);
         }
