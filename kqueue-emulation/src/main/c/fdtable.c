@@ -195,6 +195,63 @@ static inline int stash_pending(int fd)
 	return e;
 }
 
+/*
+ * xnu's sosendcheck returns and clears so_error before sending (after the EPIPE of a socket that can
+ * no longer send): a connected UDP socket's ICMP port-unreachable fails the next send as well as the
+ * next receive. Linux does the same with sk_err, but the emulation may already have moved it into
+ * the stash; hand it back on the send side too. Stream sockets are left alone: a stashed reset
+ * belongs to their next receive, and their sends fail with EPIPE first, as on Darwin.
+ */
+static inline int stash_pending_send(int fd)
+{
+	atomic_int *p = stash_slot(fd);
+	if (KQ_LIKELY(!p || atomic_load_explicit(p, memory_order_relaxed) == 0))
+		return 0;
+	int type = 0;
+	socklen_t l = sizeof type;
+	if (sys_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0 || type != SOCK_DGRAM)
+		return 0;
+	int e = atomic_exchange(p, 0);
+	if (e)
+		errno = e;
+	return e;
+}
+
+KQ_API ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	if (KQ_UNLIKELY(stash_pending_send(fd)))
+		return -1;
+	return syscall(SYS_sendto, fd, buf, len, flags, NULL, 0);
+}
+
+KQ_API ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t alen)
+{
+	if (KQ_UNLIKELY(stash_pending_send(fd)))
+		return -1;
+	return syscall(SYS_sendto, fd, buf, len, flags, addr, alen);
+}
+
+KQ_API ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (KQ_UNLIKELY(stash_pending_send(fd)))
+		return -1;
+	return syscall(SYS_sendmsg, fd, msg, flags);
+}
+
+KQ_API ssize_t write(int fd, const void *buf, size_t count)
+{
+	if (KQ_UNLIKELY(stash_pending_send(fd)))
+		return -1;
+	return syscall(SYS_write, fd, buf, count);
+}
+
+KQ_API ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	if (KQ_UNLIKELY(stash_pending_send(fd)))
+		return -1;
+	return syscall(SYS_writev, fd, iov, iovcnt);
+}
+
 KQ_API ssize_t read(int fd, void *buf, size_t count)
 {
 	if (KQ_UNLIKELY(stash_pending(fd)))

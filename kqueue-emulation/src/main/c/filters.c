@@ -297,6 +297,13 @@ static int eval_read(struct knote *kn, struct kevent64_s *out)
 			ready = 1;      /* pending error without EOF */
 		} else {
 			ready = data >= eff_lowat(kn);
+			/*
+			 * xnu's filt_soread compares sb_cc, which counts each queued datagram's sender
+			 * address as well, against the low-water mark: an empty datagram makes the socket
+			 * readable with data 0. SIOCINQ says 0 both for that and for an empty queue.
+			 */
+			if (!ready && data == 0 && (kn->kind == FK_UDP || kn->kind == FK_UNIX_DGRAM))
+				ready = (poll_now(fd, POLLIN) & POLLIN) != 0;
 		}
 		break;
 	}

@@ -16,6 +16,12 @@ public final class SocketAbi {
             .so(0x4, 0x8, 0x20, 0x1080, 0x200, 0x1022, 0x1001, 0x1002, 0x1003, 0x1004, 0x1007, 0x1008, 0x2)
             .tcp(0x1, 0x4, 0x10, 0x101, 0x102, 0x105, 0x201, 0x2)
             .ip(3, 36, 27)
+            .multicast(9, 10, 11, 9, 10, 11, 12, 13)
+            .mcast(80, 81, 82, 83, 84, 85)
+            // <netinet/in.h> declares group_req/group_source_req inside #pragma pack(4).
+            .groupReqGroupOffset(4)
+            .multicastByteValues(true)
+            .v4GroupsOnInet6(V4Groups.MAPPED_IPV6_JOIN)
             .msgNoSignal(0x80000)
             .fcntl(0x4, 0x3, 0x4, 0x1, 0x2, 0x1)
             .fionread(0x4004667fL)
@@ -31,6 +37,11 @@ public final class SocketAbi {
             .so(0x4, 0x8, 0x20, 0x80, 0x200, 0x800, 0x1001, 0x1002, 0x1003, 0x1004, 0x1007, 0x1008, 0x2)
             .tcp(0x1, 0x4, 0x100, 0x200, 0x400, 0x401, NONE, 0x2)
             .ip(3, 61, 27)
+            .multicast(9, 10, 11, 9, 10, 11, 12, 13)
+            .mcast(80, 81, 82, 83, 84, 85)
+            .groupReqGroupOffset(8)
+            .multicastByteValues(true)
+            .v4GroupsOnInet6(V4Groups.NONE)
             .msgNoSignal(0x20000)
             .fcntl(0x4, 0x3, 0x4, 0x1, 0x2, 0x1)
             .fionread(0x4004667fL)
@@ -47,6 +58,11 @@ public final class SocketAbi {
             .so(0x2, 0x9, 0x6, 0xd, 0xf, NONE, 0x7, 0x8, 0x13, 0x12, 0x4, 0x3, 0x1e)
             .tcp(0x1, 0x3, 0x4, 0x5, 0x6, 0x17, 0x19, 0x2)
             .ip(1, 67, 26)
+            .multicast(32, 33, 34, 17, 18, 19, 20, 21)
+            .mcast(42, 45, 46, 47, 43, 44)
+            .groupReqGroupOffset(8)
+            .multicastByteValues(false)
+            .v4GroupsOnInet6(V4Groups.IP_LEVEL)
             .msgNoSignal(0x4000)
             .fcntl(0x800, 0x3, 0x4, 0x1, 0x2, 0x1)
             .fionread(0x541bL)
@@ -81,6 +97,23 @@ public final class SocketAbi {
     public static final int XUCRED_OFF_NGROUPS = 8;
     public static final int XUCRED_OFF_GROUPS = 12;
     public static final int XUCRED_MAX_GROUPS = 16;
+    public static final int MSGHDR_OFF_NAME = 0;
+    public static final int MSGHDR_OFF_NAMELEN = 8;
+    public static final int IP_MREQ_SIZE = 8;
+    public static final int IPV6_MREQ_SIZE = 20;
+
+    /** How an IPv4 multicast group is joined on an AF_INET6 (dual-stack) socket. */
+    public enum V4Groups {
+        /** Linux: IPPROTO_IP options (MCAST_* with AF_INET sockaddrs) apply to mapped traffic. */
+        IP_LEVEL,
+        /**
+         * xnu: only IPV6_JOIN_GROUP/IPV6_LEAVE_GROUP with a v4-mapped group, which in6p_join_group
+         * turns into IP_ADD_MEMBERSHIP; no source-specific form.
+         */
+        MAPPED_IPV6_JOIN,
+        /** FreeBSD: in6p_join_group refuses mapped groups; use an AF_INET socket. */
+        NONE
+    }
 
     public final String name;
     public final int afInet6;
@@ -118,6 +151,31 @@ public final class SocketAbi {
     public final int ipTos;
     public final int ipv6Tclass;
     public final int ipv6V6only;
+    public final int ipMulticastIf;
+    public final int ipMulticastTtl;
+    public final int ipMulticastLoop;
+    public final int ipv6MulticastIf;
+    public final int ipv6MulticastHops;
+    public final int ipv6MulticastLoop;
+    public final int ipv6JoinGroup;
+    public final int ipv6LeaveGroup;
+    public final int mcastJoinGroup;
+    public final int mcastLeaveGroup;
+    public final int mcastJoinSourceGroup;
+    public final int mcastLeaveSourceGroup;
+    public final int mcastBlockSource;
+    public final int mcastUnblockSource;
+    /** Offset of gr_group in struct group_req / gsr_group in group_source_req (4 when packed). */
+    public final int groupReqGroupOffset;
+    /** sizeof(struct group_req). */
+    public final int groupReqSize;
+    /** Offset of gsr_source in struct group_source_req. */
+    public final int groupSourceReqSourceOffset;
+    /** sizeof(struct group_source_req). */
+    public final int groupSourceReqSize;
+    /** IP_MULTICAST_TTL and IP_MULTICAST_LOOP take a u_char (the BSDs), not an int. */
+    public final boolean multicastByteValues;
+    public final V4Groups v4GroupsOnInet6;
     public final int msgNosignal;
     public final int oNonblock;
     public final int fGetfl;
@@ -191,6 +249,26 @@ public final class SocketAbi {
         ipTos = b.ip[0];
         ipv6Tclass = b.ip[1];
         ipv6V6only = b.ip[2];
+        ipMulticastIf = b.multicast[0];
+        ipMulticastTtl = b.multicast[1];
+        ipMulticastLoop = b.multicast[2];
+        ipv6MulticastIf = b.multicast[3];
+        ipv6MulticastHops = b.multicast[4];
+        ipv6MulticastLoop = b.multicast[5];
+        ipv6JoinGroup = b.multicast[6];
+        ipv6LeaveGroup = b.multicast[7];
+        mcastJoinGroup = b.mcast[0];
+        mcastLeaveGroup = b.mcast[1];
+        mcastJoinSourceGroup = b.mcast[2];
+        mcastLeaveSourceGroup = b.mcast[3];
+        mcastBlockSource = b.mcast[4];
+        mcastUnblockSource = b.mcast[5];
+        groupReqGroupOffset = b.groupReqGroupOffset;
+        groupReqSize = groupReqGroupOffset + SOCKADDR_STORAGE_SIZE;
+        groupSourceReqSourceOffset = groupReqSize;
+        groupSourceReqSize = groupReqSize + SOCKADDR_STORAGE_SIZE;
+        multicastByteValues = b.multicastByteValues;
+        v4GroupsOnInet6 = b.v4GroupsOnInet6;
         msgNosignal = b.msgNoSignal;
         oNonblock = b.fcntl[0];
         fGetfl = b.fcntl[1];
@@ -254,6 +332,11 @@ public final class SocketAbi {
         int[] so;
         int[] tcp;
         int[] ip;
+        int[] multicast;
+        int[] mcast;
+        int groupReqGroupOffset;
+        boolean multicastByteValues;
+        V4Groups v4GroupsOnInet6;
         int msgNoSignal;
         int[] fcntl;
         long fionread;
@@ -312,6 +395,36 @@ public final class SocketAbi {
         /** IP_TOS, IPV6_TCLASS, IPV6_V6ONLY. */
         Builder ip(int... values) {
             ip = values;
+            return this;
+        }
+
+        /**
+         * IP_MULTICAST_IF, IP_MULTICAST_TTL, IP_MULTICAST_LOOP, IPV6_MULTICAST_IF, IPV6_MULTICAST_HOPS,
+         * IPV6_MULTICAST_LOOP, IPV6_JOIN_GROUP, IPV6_LEAVE_GROUP.
+         */
+        Builder multicast(int... values) {
+            multicast = values;
+            return this;
+        }
+
+        /** RFC 3678: MCAST_JOIN_GROUP, LEAVE_GROUP, JOIN_SOURCE_GROUP, LEAVE_SOURCE_GROUP, BLOCK_SOURCE, UNBLOCK_SOURCE. */
+        Builder mcast(int... values) {
+            mcast = values;
+            return this;
+        }
+
+        Builder groupReqGroupOffset(int offset) {
+            groupReqGroupOffset = offset;
+            return this;
+        }
+
+        Builder multicastByteValues(boolean bytes) {
+            multicastByteValues = bytes;
+            return this;
+        }
+
+        Builder v4GroupsOnInet6(V4Groups how) {
+            v4GroupsOnInet6 = how;
             return this;
         }
 

@@ -394,6 +394,12 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel implement
         return connected;
     }
 
+    /** A datagram socket's association was dissolved: no remote address, the local one may have changed. */
+    final void disconnected() {
+        remote = null;
+        local = socket.localAddress();
+    }
+
     @Override
     protected SocketAddress localAddress0() {
         return local;

@@ -206,29 +206,12 @@ public final class KQueueFfmSocketChannelConfig extends KQueueFfmChannelConfig i
 
     @Override
     public int getTrafficClass() {
-        Socket s = socket();
-        return s.isInet6() ? SocketOptions.getInt(s, "IPV6_TCLASS", SocketAbi.IPPROTO_IPV6, ABI.ipv6Tclass)
-                : SocketOptions.getInt(s, "IP_TOS", SocketAbi.IPPROTO_IP, ABI.ipTos);
+        return SocketOptions.getTrafficClass(socket());
     }
 
     @Override
     public KQueueFfmSocketChannelConfig setTrafficClass(int trafficClass) {
-        if (trafficClass < 0 || trafficClass > 255) {
-            throw new ChannelException("IP_TOS must be within 0..255: " + trafficClass);
-        }
-        Socket s = socket();
-        if (!s.isInet6()) {
-            SocketOptions.setInt(s, "IP_TOS", SocketAbi.IPPROTO_IP, ABI.ipTos, trafficClass);
-            return this;
-        }
-        SocketOptions.setInt(s, "IPV6_TCLASS", SocketAbi.IPPROTO_IPV6, ABI.ipv6Tclass, trafficClass);
-        // For IPv4 peers of a dual-stack socket where the kernel takes it (Linux); the BSDs refuse
-        // IPPROTO_IP options on AF_INET6 sockets and use IPV6_TCLASS for mapped traffic.
-        try {
-            s.setInt(SocketAbi.IPPROTO_IP, ABI.ipTos, trafficClass);
-        } catch (java.io.IOException ignore) {
-            // best effort
-        }
+        SocketOptions.setTrafficClass(socket(), trafficClass);
         return this;
     }
 

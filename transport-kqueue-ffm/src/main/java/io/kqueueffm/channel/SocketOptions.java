@@ -73,6 +73,30 @@ final class SocketOptions {
         return value;
     }
 
+    /** IP_TOS: IPV6_TCLASS on a dual-stack socket. */
+    static int getTrafficClass(Socket s) {
+        return s.isInet6() ? getInt(s, "IPV6_TCLASS", SocketAbi.IPPROTO_IPV6, ABI.ipv6Tclass)
+                : getInt(s, "IP_TOS", SocketAbi.IPPROTO_IP, ABI.ipTos);
+    }
+
+    static void setTrafficClass(Socket s, int trafficClass) {
+        if (trafficClass < 0 || trafficClass > 255) {
+            throw new ChannelException("IP_TOS must be within 0..255: " + trafficClass);
+        }
+        if (!s.isInet6()) {
+            setInt(s, "IP_TOS", SocketAbi.IPPROTO_IP, ABI.ipTos, trafficClass);
+            return;
+        }
+        setInt(s, "IPV6_TCLASS", SocketAbi.IPPROTO_IPV6, ABI.ipv6Tclass, trafficClass);
+        // For IPv4 peers of a dual-stack socket where the kernel takes it (Linux); the BSDs refuse
+        // IPPROTO_IP options on AF_INET6 sockets and use IPV6_TCLASS for mapped traffic.
+        try {
+            s.setInt(SocketAbi.IPPROTO_IP, ABI.ipTos, trafficClass);
+        } catch (IOException ignore) {
+            // best effort
+        }
+    }
+
     /** {@link IntegerUnixChannelOption} / {@link RawUnixChannelOption}: true if {@code option} was one. */
     static boolean setGeneric(Socket s, ChannelOption<?> option, Object value) {
         try {

@@ -19,6 +19,15 @@ final class Sockets {
         };
     }
 
+    static Socket newDatagram(boolean inet6) {
+        KQueueFfm.ensureAvailability();
+        try {
+            return Socket.newDatagramSocket(inet6);
+        } catch (IOException e) {
+            throw new ChannelException("cannot create a datagram socket: " + e.getMessage(), e);
+        }
+    }
+
     static Socket newStream(boolean inet6) {
         KQueueFfm.ensureAvailability();
         try {

@@ -43,6 +43,10 @@ public final class LibC {
     private static final MethodHandle WRITE = find("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle SEND = find("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SENDMSG = find("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SENDTO = find("sendto", FunctionDescriptor.of(JAVA_LONG,
+            JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECVFROM = find("recvfrom", FunctionDescriptor.of(JAVA_LONG,
+            JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle RECVMSG = find("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle WRITEV = find("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SHUTDOWN = find("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -68,6 +72,10 @@ public final class LibC {
     private static MethodHandle SEND_ROOT = root("sendRoot", long.class, MemorySegment.class, int.class, long.class, long.class, int.class);
 
     private static MethodHandle SENDMSG_ROOT = root("sendmsgRoot", long.class, MemorySegment.class, int.class, long.class, int.class);
+
+    private static MethodHandle SENDTO_ROOT = root("sendtoRoot", long.class, MemorySegment.class, int.class, long.class, long.class, int.class, long.class, int.class);
+
+    private static MethodHandle RECVFROM_ROOT = root("recvfromRoot", long.class, MemorySegment.class, int.class, long.class, long.class, int.class, long.class, long.class);
 
     private static MethodHandle RECVMSG_ROOT = root("recvmsgRoot", long.class, MemorySegment.class, int.class, long.class, int.class);
 
@@ -298,6 +306,39 @@ public final class LibC {
     private static long sendmsgRoot(MemorySegment cs, int fd, long msghdr, int flags) {
         try {
             return check(cs, (long) SENDMSG.invokeExact(cs, fd, msghdr, flags));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long sendto(MemorySegment cs, int fd, long buf, long len, int flags, long addr, int addrLen) {
+        try {
+            return (long) SENDTO_ROOT.invokeExact(cs, fd, buf, len, flags, addr, addrLen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long sendtoRoot(MemorySegment cs, int fd, long buf, long len, int flags, long addr, int addrLen) {
+        try {
+            return check(cs, (long) SENDTO.invokeExact(cs, fd, buf, len, flags, addr, addrLen));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** recvfrom(2); {@code addr} and {@code lenPtr} may be 0 (connected sockets). */
+    public static long recvfrom(MemorySegment cs, int fd, long buf, long len, int flags, long addr, long lenPtr) {
+        try {
+            return (long) RECVFROM_ROOT.invokeExact(cs, fd, buf, len, flags, addr, lenPtr);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long recvfromRoot(MemorySegment cs, int fd, long buf, long len, int flags, long addr, long lenPtr) {
+        try {
+            return check(cs, (long) RECVFROM.invokeExact(cs, fd, buf, len, flags, addr, lenPtr));
         } catch (Throwable t) {
             throw rethrow(t);
         }

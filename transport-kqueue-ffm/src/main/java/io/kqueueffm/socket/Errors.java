@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
 
@@ -67,6 +68,21 @@ public final class Errors {
             return closed;
         }
         return new NativeException(call, errno, describe(errno));
+    }
+
+    /**
+     * A failed datagram call. ECONNREFUSED is the ICMP port-unreachable answer a connected datagram
+     * socket reports at its next send or receive: {@link PortUnreachableException}, as the JDK and
+     * Netty's transports give it.
+     */
+    public static IOException newDatagramException(String call, int errno) {
+        if (errno == Errno.ECONNREFUSED) {
+            PortUnreachableException e = new PortUnreachableException(
+                    call + " failed: " + Errno.name(errno) + " (" + describe(errno) + ")");
+            e.initCause(new NativeException(call, errno, describe(errno)));
+            return e;
+        }
+        return newIOException(call, errno);
     }
 
     /** A failed connect: the JDK's exception type for the cause, with the address in the message. */

@@ -88,8 +88,15 @@ public final class IovArray implements AutoCloseable {
         return iov.address();
     }
 
-    /** The msghdr for sendmsg(2), its iovec count set to {@link #count}. */
+    /** The msghdr for sendmsg(2) on a connected socket, its iovec count set to {@link #count}. */
     long msghdr() {
+        return msghdr(0, 0);
+    }
+
+    /** The msghdr for sendmsg(2) to the sockaddr of {@code nameLen} bytes at {@code name} (0 for none). */
+    long msghdr(long name, int nameLen) {
+        msghdr.set(JAVA_LONG, SocketAbi.MSGHDR_OFF_NAME, name);
+        msghdr.set(JAVA_INT, SocketAbi.MSGHDR_OFF_NAMELEN, nameLen);
         if (abi.msgIovlenSize == 8) {
             msghdr.set(JAVA_LONG, SocketAbi.MSGHDR_OFF_IOVLEN, count);
         } else {

@@ -20,7 +20,8 @@ final class Scratch {
 
     private Scratch() {
         Arena arena = Arena.ofAuto();
-        addr = arena.allocate(256, 8);
+        // Large enough for a struct group_source_req (264 bytes on Linux and FreeBSD).
+        addr = arena.allocate(512, 8);
         len = arena.allocate(8, 8);
         value = arena.allocate(16, 8);
         errno = Errno.allocate(arena);

@@ -9,6 +9,7 @@ import io.kqueueffm.ffi.NativeException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.SocketAddress;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
@@ -19,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
- * A non-blocking, close-on-exec socket (TCP, or Unix domain) that owns its fd. Calls return plain values for the
- * outcomes an event loop expects (bytes, "would block", EOF) and throw {@link IOException}s, mapped
- * by {@link Errors}, for the rest.
+ * A non-blocking, close-on-exec socket (TCP, UDP or Unix domain) that owns its fd. Calls return
+ * plain values for the outcomes an event loop expects (bytes, "would block", EOF) and throw
+ * {@link IOException}s, mapped by {@link Errors}, for the rest.
  */
 public final class Socket {
     private static final SocketAbi ABI = Platform.current().socket;
@@ -74,16 +75,26 @@ public final class Socket {
     }
 
     public static Socket newStreamSocket(boolean inet6) throws IOException {
-        return open(inet6 ? ABI.afInet6 : SocketAbi.AF_INET, SocketAbi.SOCK_STREAM, inet6);
+        return newInetSocket(SocketAbi.SOCK_STREAM, inet6);
+    }
+
+    /** A new UDP socket: IPv6 dual-stack ({@code inet6}) or IPv4. */
+    public static Socket newDatagramSocket(boolean inet6) throws IOException {
+        return newInetSocket(SocketAbi.SOCK_DGRAM, inet6);
     }
 
     /** A new Unix domain socket: {@code SocketAbi.SOCK_STREAM} or {@code SOCK_DGRAM}. */
-    public static Socket newUnixSocket(int type) throws IOException {
-        return open(SocketAbi.AF_UNIX, type, false);
+    public static Socket newUnixSocket(int sockType) throws IOException {
+        return open(SocketAbi.AF_UNIX, sockType, false);
     }
 
-    private static Socket open(int family, int type, boolean inet6) throws IOException {
+    private static Socket newInetSocket(int sockType, boolean inet6) throws IOException {
+        return open(inet6 ? ABI.afInet6 : SocketAbi.AF_INET, sockType, inet6);
+    }
+
+    private static Socket open(int family, int sockType, boolean inet6) throws IOException {
         Scratch s = Scratch.get();
+        int type = sockType;
         boolean atomicFlags = SocketAbi.has(ABI.sockNonblock);
         if (atomicFlags) {
             type |= ABI.sockNonblock | ABI.sockCloexec;
@@ -299,6 +310,98 @@ public final class Socket {
             return 0;
         }
         throw Errors.newIOException("writev", e);
+    }
+
+    /**
+     * Receives one datagram into {@code addr}, the sender's sockaddr into {@code from} (its capacity at
+     * {@code fromLen}, overwritten with its length); {@code from} may be {@code null} on a connected
+     * socket. Returns the datagram's length (0 for an empty one, truncated to {@code len}), or -1 when
+     * none is queued. A pending ICMP error of a connected socket is a {@link PortUnreachableException}.
+     */
+    public int receive(MemorySegment errno, long addr, int len, MemorySegment from, MemorySegment fromLen)
+            throws IOException {
+        long r;
+        if (from == null) {
+            r = LibC.recvfrom(errno, fd, addr, len, 0, 0, 0);
+        } else {
+            fromLen.set(JAVA_INT, 0, (int) Math.min(from.byteSize(), SocketAbi.SOCKADDR_STORAGE_SIZE));
+            r = LibC.recvfrom(errno, fd, addr, len, 0, from.address(), fromLen.address());
+        }
+        if (r >= 0) {
+            return (int) r;
+        }
+        int e = (int) -r;
+        if (e == Errno.EAGAIN || e == Errno.EINTR) {
+            return -1;
+        }
+        throw Errors.newDatagramException("recvfrom", e);
+    }
+
+    /**
+     * Sends one datagram of {@code len} bytes at {@code addr} to the sockaddr of {@code toLen} bytes at
+     * {@code to} (0 and 0 on a connected socket). Returns the bytes sent, or -1 if the send buffer is
+     * full. Never raises SIGPIPE.
+     */
+    public int sendTo(MemorySegment errno, long addr, int len, long to, int toLen) throws IOException {
+        long r = to == 0 ? LibC.send(errno, fd, addr, len, SEND_FLAGS)
+                : LibC.sendto(errno, fd, addr, len, SEND_FLAGS, to, toLen);
+        if (r >= 0) {
+            return (int) r;
+        }
+        int e = (int) -r;
+        if (e == Errno.EAGAIN || e == Errno.EINTR) {
+            return -1;
+        }
+        throw Errors.newDatagramException("sendto", e);
+    }
+
+    /** One datagram gathered from {@code iov}, like {@link #sendTo}. */
+    public long sendTo(MemorySegment errno, IovArray iov, long to, int toLen) throws IOException {
+        long r = LibC.sendmsg(errno, fd, iov.msghdr(to, toLen), SEND_FLAGS);
+        if (r >= 0) {
+            return r;
+        }
+        int e = (int) -r;
+        if (e == Errno.EAGAIN || e == Errno.EINTR) {
+            return -1;
+        }
+        throw Errors.newDatagramException("sendmsg", e);
+    }
+
+    /**
+     * Dissolves a datagram socket's association (connect(2) to AF_UNSPEC). The BSDs disconnect first
+     * and then refuse the AF_UNSPEC address with EAFNOSUPPORT, which is the expected outcome there.
+     */
+    public void disconnect() throws IOException {
+        ensureOpen();
+        Scratch s = Scratch.get();
+        s.addr.asSlice(0, SocketAbi.SOCKADDR_IN6_SIZE).fill((byte) 0);
+        int len = SocketAddresses.encodeUnspec(ABI, s.addr);
+        int r = LibC.connect(s.errno, fd, s.addr.address(), len);
+        if (r < 0 && -r != Errno.EAFNOSUPPORT) {
+            throw Errors.newIOException("connect(AF_UNSPEC)", -r);
+        }
+    }
+
+    /** setsockopt(2) with the first {@code len} bytes of {@code value} as the option value. */
+    void setOption(int level, int name, MemorySegment value, int len, String what) throws IOException {
+        ensureOpen();
+        int r = LibC.setsockopt(Scratch.get().errno, fd, level, name, value.address(), len);
+        if (r < 0) {
+            throw new NativeException("setsockopt", -r, what);
+        }
+    }
+
+    /** getsockopt(2) into {@code value}; returns the length the kernel wrote. */
+    int getOption(int level, int name, MemorySegment value, int capacity, String what) throws IOException {
+        ensureOpen();
+        Scratch s = Scratch.get();
+        s.len.set(JAVA_INT, 0, capacity);
+        int r = LibC.getsockopt(s.errno, fd, level, name, value.address(), s.len.address());
+        if (r < 0) {
+            throw new NativeException("getsockopt", -r, what);
+        }
+        return s.len.get(JAVA_INT, 0);
     }
 
     /** Bytes waiting in the receive buffer (FIONREAD). */

@@ -66,6 +66,11 @@ public final class SocketAddresses {
         }
         family(abi, m, abi.afInet6, SocketAbi.SOCKADDR_IN6_SIZE);
         port(m, address.getPort());
+        if (bytes.length == 4 && ip.isAnyLocalAddress()) {
+            // 0.0.0.0 on a dual-stack socket means "any": in6addr_any, which takes IPv4 and IPv6
+            // alike. Its mapped form ::ffff:0.0.0.0 would make the socket IPv4-only.
+            return SocketAbi.SOCKADDR_IN6_SIZE;
+        }
         if (bytes.length == 4) {
             MemorySegment.copy(MAPPED_PREFIX, 0, m, JAVA_BYTE, 8, 12);
             MemorySegment.copy(bytes, 0, m, JAVA_BYTE, 20, 4);
@@ -76,6 +81,12 @@ public final class SocketAddresses {
             }
         }
         return SocketAbi.SOCKADDR_IN6_SIZE;
+    }
+
+    /** Writes an AF_UNSPEC sockaddr (for disconnecting a datagram socket) and returns its length. */
+    static int encodeUnspec(SocketAbi abi, MemorySegment m) {
+        family(abi, m, SocketAbi.AF_UNSPEC, SocketAbi.SOCKADDR_IN_SIZE);
+        return SocketAbi.SOCKADDR_IN_SIZE;
     }
 
     /** Reads a sockaddr_in/sockaddr_in6; null for another family (e.g. an unbound socket's AF_UNSPEC). */
