@@ -1,5 +1,6 @@
 package io.kqueueffm.tests.testsuite;
 
+import io.kqueueffm.channel.KQueueFfmDomainDatagramChannel;
 import io.kqueueffm.channel.KQueueFfmDomainSocketChannel;
 import io.kqueueffm.channel.KQueueFfmServerDomainSocketChannel;
 import io.netty.bootstrap.Bootstrap;
@@ -82,6 +83,16 @@ public final class KQueueFfmDomainSocketTestPermutation extends SocketTestPermut
 
     public List<BootstrapFactory<Bootstrap>> clientDomainSocket() {
         return allClients().subList(0, 1);
+    }
+
+    /** Domain datagrams: ours with ours (NIO has no Unix domain datagram channel). */
+    public List<BootstrapComboFactory<Bootstrap, Bootstrap>> domainDatagram() {
+        return combo(domainDatagramSocket(), domainDatagramSocket());
+    }
+
+    public List<BootstrapFactory<Bootstrap>> domainDatagramSocket() {
+        return List.of(() -> new Bootstrap().group(KQueueFfmSocketTestPermutation.KQUEUE_GROUP)
+                .channel(KQueueFfmDomainDatagramChannel.class));
     }
 
     private List<BootstrapFactory<ServerBootstrap>> allServers() {
