@@ -490,8 +490,9 @@ class DomainSocketTest {
                 ((FileDescriptor) received.poll(WAIT, TimeUnit.SECONDS)).close();
                 close(p);
                 client.close().sync();
-                // The accepted side closes on the client's EOF. (Waiting for it here: a group shut down
-                // with a zero quiet period may skip closing its channels, see the README.)
+                // The accepted side closes on the client's EOF; wait for it. A group shut down with a
+                // zero quiet period can end its loop before IoHandler.prepareToDestroy runs (shutdown
+                // requested between its isShuttingDown check and confirmShutdown), leaving channels open.
                 assertTrue(children.poll(WAIT, TimeUnit.SECONDS).closeFuture().await(WAIT, TimeUnit.SECONDS));
                 server.close().sync();
             }
