@@ -4,6 +4,7 @@ import io.kqueueffm.abi.KeventAbi;
 import io.kqueueffm.event.Kqueue;
 import io.kqueueffm.ffi.Errno;
 import io.kqueueffm.socket.Socket;
+import io.kqueueffm.socket.UnixSocketAddresses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -388,7 +389,9 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel implement
             }
         }
         if (connected) {
-            remote = remoteAddress;
+            // The JDK's UnixDomainSocketAddress is accepted; domain channels report Netty's type.
+            remote = UnixSocketAddresses.isUnix(remoteAddress) ? UnixSocketAddresses.toDomain(remoteAddress)
+                    : remoteAddress;
         }
         local = socket.localAddress();
         return connected;

@@ -63,17 +63,6 @@ public final class KQueueFfmDomainDatagramChannel extends AbstractKQueueFfmDatag
         return (DomainSocketAddress) super.remoteAddress();
     }
 
-    // The JDK's address type is taken on bind/connect; the channel reports Netty's.
-    @Override
-    protected SocketAddress localAddress0() {
-        return UnixSocketAddresses.toDomain(super.localAddress0());
-    }
-
-    @Override
-    protected SocketAddress remoteAddress0() {
-        return UnixSocketAddresses.toDomain(super.remoteAddress0());
-    }
-
     @Override
     Object receive(ByteBuf buf, LoopBuffers b) throws IOException {
         int writerIndex = buf.writerIndex();

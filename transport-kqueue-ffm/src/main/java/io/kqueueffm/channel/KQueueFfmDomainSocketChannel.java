@@ -4,7 +4,6 @@ import io.kqueueffm.abi.SocketAbi;
 import io.kqueueffm.socket.ControlMessages;
 import io.kqueueffm.socket.PeerCredentials;
 import io.kqueueffm.socket.Socket;
-import io.kqueueffm.socket.UnixSocketAddresses;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -15,7 +14,6 @@ import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.FileDescriptor;
 
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
 
 /**
@@ -61,17 +59,6 @@ public final class KQueueFfmDomainSocketChannel extends AbstractKQueueFfmStreamC
     @Override
     public DomainSocketAddress remoteAddress() {
         return (DomainSocketAddress) super.remoteAddress();
-    }
-
-    // The JDK's address type is taken on bind/connect; the channel reports Netty's.
-    @Override
-    protected SocketAddress localAddress0() {
-        return UnixSocketAddresses.toDomain(super.localAddress0());
-    }
-
-    @Override
-    protected SocketAddress remoteAddress0() {
-        return UnixSocketAddresses.toDomain(super.remoteAddress0());
     }
 
     @Override

@@ -156,11 +156,6 @@ public final class KQueueFfmServerDomainSocketChannel extends AbstractKQueueFfmS
     }
 
     @Override
-    protected SocketAddress localAddress0() {
-        return UnixSocketAddresses.toDomain(super.localAddress0());
-    }
-
-    @Override
     public DomainSocketAddress remoteAddress() {
         return null;
     }
