@@ -37,6 +37,9 @@ public final class KQueueFfmDomainDatagramChannel extends AbstractKQueueFfmDatag
             + StringUtil.simpleClassName(ByteBuf.class) + ')';
 
     private final KQueueFfmDomainDatagramChannelConfig config;
+    /** The last recipient's path bytes: replies to one peer do not encode its path again. Loop thread only. */
+    private SocketAddress lastRecipient;
+    private byte[] lastRecipientPath;
 
     public KQueueFfmDomainDatagramChannel() {
         super(Sockets.newUnix(SocketAbi.SOCK_DGRAM), false);
@@ -88,7 +91,11 @@ public final class KQueueFfmDomainDatagramChannel extends AbstractKQueueFfmDatag
         if (to == null || isConnected()) {
             return sendBytes(content, b, 0, 0);
         }
-        int toLen = UnixSocketAddresses.encode(Socket.abi(), b.sockaddr, to);
+        if (!to.equals(lastRecipient)) {
+            lastRecipientPath = UnixSocketAddresses.pathBytes(to);
+            lastRecipient = to;
+        }
+        int toLen = UnixSocketAddresses.encode(Socket.abi(), b.sockaddr, lastRecipientPath);
         try {
             return sendBytes(content, b, b.sockaddr.address(), toLen);
         } catch (NativeException e) {

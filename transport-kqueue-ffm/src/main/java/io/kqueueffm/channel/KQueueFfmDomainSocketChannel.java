@@ -1,6 +1,8 @@
 package io.kqueueffm.channel;
 
 import io.kqueueffm.abi.SocketAbi;
+import io.kqueueffm.ffi.Errno;
+import io.kqueueffm.ffi.NativeException;
 import io.kqueueffm.socket.ControlMessages;
 import io.kqueueffm.socket.PeerCredentials;
 import io.kqueueffm.socket.Socket;
@@ -14,7 +16,6 @@ import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.FileDescriptor;
 
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 
 /**
  * A Unix domain stream socket on this transport: a client connecting to a socket file (Netty's
@@ -83,10 +84,9 @@ public final class KQueueFfmDomainSocketChannel extends AbstractKQueueFfmStreamC
             if (!buffers().control.sendFd(buffers().errno, socket, fd.intValue())) {
                 return WRITE_STATUS_SNDBUF_FULL;
             }
-        } catch (ClosedChannelException e) {
-            throw e;
-        } catch (IOException e) {
-            if (!socket.isOpen() || socket.isOutputShutdown()) {
+        } catch (NativeException e) {
+            // EBADF on an open socket names the descriptor; anything else is the connection's.
+            if (e.errno() != Errno.EBADF || !socket.isOpen()) {
                 throw e;
             }
             in.remove(e);

@@ -69,24 +69,33 @@ public final class UnixSocketAddresses {
      *     abstract name on an OS without them
      */
     public static int encode(SocketAbi abi, MemorySegment m, SocketAddress address) throws SocketException {
+        return encode(abi, m, pathBytes(address));
+    }
+
+    /** The bytes of {@code address}'s path as sun_path takes them, for {@link #encode(SocketAbi, MemorySegment, byte[])}. */
+    public static byte[] pathBytes(SocketAddress address) {
         String path = path(address);
         if (path == null) {
             throw new IllegalArgumentException("not a Unix domain socket address: " + address);
         }
-        byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+        return path.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** As {@link #encode(SocketAbi, MemorySegment, SocketAddress)}, from {@link #pathBytes} kept by the caller. */
+    public static int encode(SocketAbi abi, MemorySegment m, byte[] bytes) throws SocketException {
         if (bytes.length == 0) {
             throw new SocketException("empty Unix domain socket path");
         }
         boolean abstractName = bytes[0] == 0;
         if (abstractName && !abi.abstractUnixNames) {
             throw new SocketException("abstract Unix domain socket names (a path starting with NUL) do not exist on "
-                    + abi + ": " + printable(path));
+                    + abi + ": " + printable(bytes));
         }
         // A file path keeps its terminating NUL inside sun_path; an abstract name is exactly its bytes.
         int max = abstractName ? abi.sunPathSize : abi.sunPathSize - 1;
         if (bytes.length > max) {
             throw new SocketException("Unix domain socket path too long: " + bytes.length + " bytes, at most " + max
-                    + " on " + abi + ": " + printable(path));
+                    + " on " + abi + ": " + printable(bytes));
         }
         m.asSlice(0, PATH_OFFSET + abi.sunPathSize).fill((byte) 0);
         MemorySegment.copy(bytes, 0, m, JAVA_BYTE, PATH_OFFSET, bytes.length);
@@ -125,7 +134,7 @@ public final class UnixSocketAddresses {
         return new DomainSocketAddress(new String(bytes, StandardCharsets.UTF_8));
     }
 
-    private static String printable(String path) {
-        return path.replace("\0", "\\0");
+    private static String printable(byte[] path) {
+        return new String(path, StandardCharsets.UTF_8).replace("\0", "\\0");
     }
 }
