@@ -1,6 +1,8 @@
 #!/bin/sh
 # Builds every src/test/c/**/*_test.c as its own program linked against the emulation, runs it
 # under `timeout 120`, and prints the aggregate "N passed, N failed" as the last line.
+# Tests under src/test/c/freebsd/ are built with FreeBSD's ABI (-DKQ_ABI_FREEBSD) and linked
+# against libkqueue-emulation-freebsd.so.
 # Each program prints "ok <name>" / "FAIL <name>: <reason>" lines and finally "RESULT <p> <f>".
 out=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,9 +15,14 @@ for t in $(cd "$root" && find src/test/c -name '*_test.c' | LC_ALL=C sort); do
 	rel=${t#src/test/c/}
 	name=$(printf '%s' "${rel%.c}" | tr '/' '_')
 	bin="$out/tests/$name"
+	abi=
+	lib=kqueue-emulation
+	case $rel in
+	freebsd/*) abi=-DKQ_ABI_FREEBSD lib=kqueue-emulation-freebsd ;;
+	esac
 	echo "== $rel"
-	if ! $cc $cflags -I"$root/src/test/c" -I"$(dirname "$root/$t")" -I"$root/src/main/c/include" \
-	    -o "$bin" "$root/$t" -L"$out" -lkqueue-emulation -Wl,-rpath,"$out" -pthread -lm \
+	if ! $cc $cflags $abi -I"$root/src/test/c" -I"$(dirname "$root/$t")" -I"$root/src/main/c/include" \
+	    -o "$bin" "$root/$t" -L"$out" -l$lib -Wl,-rpath,"$out" -pthread -lm \
 	    >"$bin.build.log" 2>&1; then
 		cat "$bin.build.log"
 		echo "FAIL $rel: does not compile"

@@ -37,11 +37,28 @@ pthread_mutex_t *fd_stripe(int fd)
 	return &stripes[(unsigned)fd % NSTRIPES];
 }
 
-/* called in a forked child: the other threads are gone, their locks with them */
+void fdtable_lock_all(void);
+void fdtable_unlock_all(void);
 void fdtable_reinit_locks(void);
-void fdtable_reinit_locks(void)
+
+void fdtable_lock_all(void)
 {
 	pthread_once(&stripes_once, stripes_init);
+	for (int i = 0; i < NSTRIPES; i++)
+		pthread_mutex_lock(&stripes[i]);
+	pthread_mutex_lock(&chunk_lock);
+}
+
+void fdtable_unlock_all(void)
+{
+	pthread_mutex_unlock(&chunk_lock);
+	for (int i = NSTRIPES - 1; i >= 0; i--)
+		pthread_mutex_unlock(&stripes[i]);
+}
+
+/* in a forked child the locks were held across fork() by the forking thread (fdtable_lock_all) */
+void fdtable_reinit_locks(void)
+{
 	stripes_init();
 	pthread_mutex_init(&chunk_lock, NULL);
 }
@@ -110,31 +127,36 @@ void fd_closing(int fd)
 	struct fdent *e = fdent_get(fd, 0);
 	if (!e)
 		return;
+	/* racy peek: nothing registered on this fd is the overwhelmingly common case */
+	if (__atomic_load_n(&e->knotes, __ATOMIC_ACQUIRE) || __atomic_load_n(&e->kq, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_t *m = fd_stripe(fd);
+		pthread_mutex_lock(m);
+		struct kq *self = e->kq;
+		if (self)
+			e->kq = NULL;   /* the registry's reference is now ours */
+		pthread_mutex_unlock(m);
+		if (self)
+			kq_destroy(self);
+		for (;;) {
+			pthread_mutex_lock(m);
+			struct knote *kn = e->knotes;
+			struct kq *kq = kn ? kn->kq : NULL;
+			if (kq)
+				atomic_fetch_add(&kq->refs, 1);
+			pthread_mutex_unlock(m);
+			if (!kq)
+				break;
+			kq_remove_fd_knotes(kq, fd);
+			kq_unref(kq);
+		}
+	}
+	/*
+	 * Only now: a kevent() holding a kqueue lock may still have stashed this fd's SO_ERROR from
+	 * an epoll report until its knote was removed above; once no knote is left nothing stashes
+	 * for this number again, so the socket that reuses it starts clean.
+	 */
 	if (atomic_load_explicit(&e->err, memory_order_relaxed))
 		atomic_store(&e->err, 0);
-	/* racy peek: nothing registered on this fd is the overwhelmingly common case */
-	if (!__atomic_load_n(&e->knotes, __ATOMIC_ACQUIRE) && !__atomic_load_n(&e->kq, __ATOMIC_ACQUIRE))
-		return;
-	pthread_mutex_t *m = fd_stripe(fd);
-	pthread_mutex_lock(m);
-	struct kq *self = e->kq;
-	if (self)
-		e->kq = NULL;   /* the registry's reference is now ours */
-	pthread_mutex_unlock(m);
-	if (self)
-		kq_destroy(self);
-	for (;;) {
-		pthread_mutex_lock(m);
-		struct knote *kn = e->knotes;
-		struct kq *kq = kn ? kn->kq : NULL;
-		if (kq)
-			atomic_fetch_add(&kq->refs, 1);
-		pthread_mutex_unlock(m);
-		if (!kq)
-			break;
-		kq_remove_fd_knotes(kq, fd);
-		kq_unref(kq);
-	}
 }
 
 /* ---------------- interposers ---------------- */

@@ -110,9 +110,14 @@ void fd_refresh_params(struct knote *kn)
 	}
 }
 
-/* Darwin: NOTE_LOWAT may raise the threshold above SO_*LOWAT, capped at the high-water mark */
+/*
+ * Darwin: NOTE_LOWAT may raise the threshold above SO_*LOWAT, capped at the high-water mark.
+ * FreeBSD (filt_soread/filt_sowrite) compares with the NOTE_LOWAT value as it is.
+ */
 static int64_t eff_lowat(const struct knote *kn)
 {
+	if (KQ_FREEBSD && (kn->sfflags & NOTE_LOWAT))
+		return kn->sdata;
 	int64_t lw = kn->base_lowat;
 	if (kn->sfflags & NOTE_LOWAT) {
 		if (kn->sdata > kn->hiwat)
@@ -255,7 +260,7 @@ static int tcp_state(int fd, struct tcp_info *ti)
 	return ti->tcpi_state;
 }
 
-static int eval_read(struct knote *kn, struct kevent64_s *out)
+static int eval_read(struct knote *kn, struct kq_kev *out)
 {
 	int fd = kn->fd;
 	int64_t data = 0;
@@ -370,7 +375,7 @@ static int eval_read(struct knote *kn, struct kevent64_s *out)
 	return 1;
 }
 
-static int eval_write(struct knote *kn, struct kevent64_s *out)
+static int eval_write(struct knote *kn, struct kq_kev *out)
 {
 	int fd = kn->fd;
 	int64_t data = 0;
@@ -505,7 +510,7 @@ static int eval_write(struct knote *kn, struct kevent64_s *out)
 		break;
 	}
 	case FK_FILE:
-		data = 0;
+		data = 1;       /* xnu filt_vnode_common: regular files are always writable, data 1 */
 		ready = 1;
 		break;
 	case FK_KQUEUE:
@@ -529,39 +534,103 @@ static int eval_write(struct knote *kn, struct kevent64_s *out)
 	return 1;
 }
 
-int fd_evaluate(struct knote *kn, struct kevent64_s *out)
+#ifdef KQ_ABI_FREEBSD
+/* filt_soempty: ready once nothing is left in the send buffer (sent-but-unacked included) */
+static int eval_empty(struct knote *kn, struct kq_kev *out)
 {
+	int v = 0, listening = 0;
+	socklen_t l = sizeof listening;
+	if (sys_getsockopt(kn->fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) == 0 && listening) {
+		out->data = 0;
+		return 1;
+	}
+	if (ioctl(kn->fd, SIOCOUTQ, &v) < 0)
+		return 0;
+	out->data = v;
+	return v == 0;
+}
+#endif
+
+int fd_evaluate(struct knote *kn, struct kq_kev *out)
+{
+#ifdef KQ_ABI_FREEBSD
+	if (kn->filter == EVFILT_EMPTY)
+		return eval_empty(kn, out);
+#endif
 	return kn->filter == EVFILT_READ ? eval_read(kn, out) : eval_write(kn, out);
 }
 
-/* ---------------- timers (xnu filt_timervalidate) ---------------- */
+/* ---------------- timers (xnu / FreeBSD filt_timervalidate) ---------------- */
 
-int timer_validate(const struct kevent64_s *kev, uint64_t now, uint64_t *deadline,
+/* ns per unit of the one unit bit in fflags (none: milliseconds); more than one → EINVAL */
+static int timer_unit(uint32_t fflags, uint64_t *mult)
+{
+#ifdef KQ_ABI_FREEBSD
+	switch (fflags & (NOTE_SECONDS | NOTE_MSECONDS | NOTE_USECONDS | NOTE_NSECONDS)) {
+	case NOTE_MSECONDS:
+#else
+	switch (fflags & (NOTE_SECONDS | NOTE_USECONDS | NOTE_NSECONDS | NOTE_MACHTIME)) {
+	case NOTE_MACHTIME:     /* Mach absolute time units are nanoseconds on x86_64 Darwin */
+		*mult = 1;
+		return 0;
+#endif
+	case 0:
+		*mult = 1000000ull;
+		return 0;
+	case NOTE_SECONDS:
+		*mult = 1000000000ull;
+		return 0;
+	case NOTE_USECONDS:
+		*mult = 1000ull;
+		return 0;
+	case NOTE_NSECONDS:
+		*mult = 1;
+		return 0;
+	}
+	return EINVAL;
+}
+
+#ifdef KQ_ABI_FREEBSD
+/*
+ * FreeBSD: data < 0 → EINVAL, 0 means 1 unit unless EV_ONESHOT, any bit but one unit and
+ * NOTE_ABSTIME → EINVAL, huge values clamp instead of failing; NOTE_ABSTIME is a realtime
+ * deadline, fires once. Periodic unless EV_ONESHOT or NOTE_ABSTIME.
+ */
+int timer_validate(const struct kq_kev *kev, uint64_t now, uint64_t *deadline,
     uint64_t *interval, uint64_t *leeway)
 {
 	uint64_t mult;
-	int abstime = 0;
-	switch (kev->fflags & (NOTE_SECONDS | NOTE_USECONDS | NOTE_NSECONDS | NOTE_MACHTIME)) {
-	case NOTE_SECONDS:
-		mult = 1000000000ull;
-		break;
-	case NOTE_USECONDS:
-		mult = 1000ull;
-		break;
-	case NOTE_NSECONDS:
-		mult = 1;
-		break;
-	case NOTE_MACHTIME:
-		/* Mach absolute time units are nanoseconds on x86_64 Darwin */
-		mult = 1;
-		abstime = 1;
-		break;
-	case 0:
-		mult = 1000000ull;
-		break;
-	default:
+	*leeway = 0;
+	if (kev->data < 0 || (kev->fflags & ~(uint32_t)(NOTE_SECONDS | NOTE_MSECONDS | NOTE_USECONDS
+	    | NOTE_NSECONDS | NOTE_ABSTIME)))
 		return EINVAL;
+	if (timer_unit(kev->fflags, &mult))
+		return EINVAL;
+	uint64_t amount = (uint64_t)kev->data;
+	if (amount == 0 && !(kev->flags & EV_ONESHOT) && !(kev->fflags & NOTE_ABSTIME))
+		amount = 1;
+	uint64_t ns;
+	if (__builtin_mul_overflow(amount, mult, &ns) || ns > (uint64_t)INT64_MAX)
+		ns = INT64_MAX;
+	if (kev->fflags & NOTE_ABSTIME) {
+		uint64_t rt = realtime_now();
+		*deadline = ns > rt ? now + (ns - rt) : 0;
+		*interval = 0;
+		return 0;
 	}
+	if (__builtin_add_overflow(now, ns, deadline) || *deadline > (uint64_t)INT64_MAX)
+		*deadline = INT64_MAX;
+	*interval = (kev->flags & EV_ONESHOT) ? 0 : ns;
+	return 0;
+}
+#else
+int timer_validate(const struct kq_kev *kev, uint64_t now, uint64_t *deadline,
+    uint64_t *interval, uint64_t *leeway)
+{
+	uint64_t mult;
+	if (timer_unit(kev->fflags, &mult))
+		return EINVAL;
+	int abstime = (kev->fflags & NOTE_MACHTIME) != 0;
 	if (kev->fflags & NOTE_LEEWAY) {
 		uint64_t l;
 		if (__builtin_mul_overflow((uint64_t)kev->ext[1], mult, &l))
@@ -603,3 +672,4 @@ int timer_validate(const struct kevent64_s *kev, uint64_t now, uint64_t *deadlin
 	}
 	return 0;
 }
+#endif

@@ -3,6 +3,7 @@
 #define KQ_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -14,6 +15,39 @@
 #include "kqueue_emulation/event.h"
 
 #define KQ_API __attribute__((visibility("default")))
+
+/*
+ * The record the emulation works on: Darwin's kevent64_s (ext[2]) or FreeBSD's kevent (ext[4]),
+ * with udata as an integer. Its layout is that of the kernel's own record, so native changelists
+ * and eventlists are copied as they are.
+ */
+#ifdef KQ_ABI_FREEBSD
+#define KQ_NEXT 4
+#define KQ_FREEBSD 1
+#else
+#define KQ_NEXT 2
+#define KQ_FREEBSD 0
+#endif
+struct kq_kev {
+	uint64_t ident;
+	int16_t filter;
+	uint16_t flags;
+	uint32_t fflags;
+	int64_t data;
+	uint64_t udata;
+	uint64_t ext[KQ_NEXT];
+};
+#ifdef KQ_ABI_FREEBSD
+/* FreeBSD's kevent has no flags argument: the kevent64 flags never apply */
+#define KEVENT_FLAG_IMMEDIATE 0
+#define KEVENT_FLAG_ERROR_EVENTS 0
+#define KEVENT_FLAG_WORKLOOP 0
+#define KEVENT_FLAG_DYNAMIC_KQ_MUST_EXIST 0
+#define KEVENT_FLAG_DYNAMIC_KQ_MUST_NOT_EXIST 0
+_Static_assert(sizeof(struct kq_kev) == sizeof(struct kevent), "FreeBSD struct kevent layout");
+#else
+_Static_assert(sizeof(struct kq_kev) == sizeof(struct kq_kev), "Darwin struct kq_kev layout");
+#endif
 #define KQ_LIKELY(x) __builtin_expect(!!(x), 1)
 #define KQ_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -56,7 +90,7 @@ struct knote {
 	uint32_t sfflags;       /* saved fflags */
 	int64_t sdata;          /* saved data */
 	uint64_t udata;
-	uint64_t ext[2];
+	uint64_t ext[KQ_NEXT];
 
 	uint32_t status;
 	struct kq *kq;
@@ -81,12 +115,15 @@ struct knote {
 	/* EVFILT_PROC (pidfd) / EVFILT_VNODE (inotify) / EVFILT_SIGNAL */
 	int auxfd;
 	uint32_t vfflags;                       /* accumulated NOTE_* for vnode */
+	uint32_t vnlink;                        /* vnode link count / size last seen */
+	int64_t vsize;
 	uint64_t sigseen;                       /* signal count already reported */
 
 	/* timers (CLOCK_MONOTONIC ns) */
 	uint64_t t_deadline;                    /* next deadline, 0 = immediate */
 	uint64_t t_interval;                    /* 0 = non repeating */
 	uint64_t t_leeway;
+	uint64_t t_count;                       /* FreeBSD: expirations not yet delivered */
 	uint32_t heap_idx;
 };
 
@@ -125,6 +162,7 @@ struct kq {
 	struct knote *siglist;
 	int sigfd;
 	int sigslot;
+	int sigpfd;             /* signalfd over the signals of siglist: readable while one is pending */
 
 	/* timer min-heap */
 	struct knote **heap;
@@ -167,18 +205,19 @@ int sig_register(int signo);
 void sig_unregister(int signo);
 void sig_reinstall(int signo);
 uint64_t sig_count(int signo);
+void sig_note_pending(void);
 int sig_wake_add(int fd);
 void sig_wake_remove(int slot);
-int vnode_open(int fd, uint32_t sfflags);
-uint32_t vnode_drain(int ifd, int fd, uint32_t sfflags);
+int vnode_open(struct knote *kn);
+uint32_t vnode_drain(struct knote *kn);
 int proc_open(pid_t pid);
 int proc_exited(int pidfd, int64_t *status);
 
 /* ---- filters.c ---- */
 int fd_classify(int fd, struct knote *kn);
 void fd_refresh_params(struct knote *kn);
-int fd_evaluate(struct knote *kn, struct kevent64_s *out);
-int timer_validate(const struct kevent64_s *kev, uint64_t now_mono,
+int fd_evaluate(struct knote *kn, struct kq_kev *out);
+int timer_validate(const struct kq_kev *kev, uint64_t now_mono,
     uint64_t *deadline, uint64_t *interval, uint64_t *leeway);
 uint64_t mono_now(void);
 

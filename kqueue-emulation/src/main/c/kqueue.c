@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
@@ -29,6 +30,7 @@
 #define TAG_TFD (~0ull - 1)
 #define TAG_WEP (~0ull - 2)
 #define TAG_SIG (~0ull - 3)
+#define TAG_SIGP (~0ull - 4)
 #define EVBUF 64
 
 #define KEVENT_FLAG_EINVAL_MASK \
@@ -42,8 +44,36 @@ void fdtable_reinit_locks(void);
 
 /* ---------------- fork: kqueues are not inherited (Darwin: close-on-fork) ---------------- */
 
+void fdtable_lock_all(void);
+void fdtable_unlock_all(void);
+void sig_lock_fork(int phase);
+
+/*
+ * Every lock is held across fork() so that the child sees the tables in a consistent state
+ * (another thread may have been half-way through a change). Order as everywhere else:
+ * registry, kqueues, stripes, chunk allocation, signal table.
+ */
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (struct kq *kq = all_kqs; kq; kq = kq->allnext)
+		pthread_mutex_lock(&kq->lock);
+	fdtable_lock_all();
+	sig_lock_fork(0);
+}
+
+static void atfork_parent(void)
+{
+	sig_lock_fork(1);
+	fdtable_unlock_all();
+	for (struct kq *kq = all_kqs; kq; kq = kq->allnext)
+		pthread_mutex_unlock(&kq->lock);
+	pthread_mutex_unlock(&reg_lock);
+}
+
 static void atfork_child(void)
 {
+	sig_lock_fork(2);
 	fdtable_reinit_locks();
 	pthread_mutex_init(&reg_lock, NULL);
 	for (struct kq *kq = all_kqs; kq; kq = kq->allnext) {
@@ -54,26 +84,31 @@ static void atfork_child(void)
 					if (e)
 						e->knotes = NULL;
 				}
+				if (kn->auxfd >= 0)
+					sys_close(kn->auxfd);
+				if (kn->filter == EVFILT_SIGNAL)
+					sig_unregister((int)kn->ident);
 			}
 		}
 		struct fdent *e = fdent_get(kq->fd, 0);
 		if (e && e->kq == kq)
 			e->kq = NULL;
 		kq->closed = 1;
+		sig_wake_remove(kq->sigslot);
 		sys_close(kq->fd);
 		sys_close(kq->epfd);
-		if (kq->wepfd >= 0)
-			sys_close(kq->wepfd);
 		sys_close(kq->evfd);
-		if (kq->tfd >= 0)
-			sys_close(kq->tfd);
+		int extra[] = { kq->wepfd, kq->tfd, kq->sigfd, kq->sigpfd };
+		for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+			if (extra[i] >= 0)
+				sys_close(extra[i]);
 	}
-	all_kqs = NULL;         /* the child leaks the memory; it may not use the old locks */
+	all_kqs = NULL;         /* the child leaks the memory: nothing of it is reachable any more */
 }
 
 static void global_init(void)
 {
-	pthread_atfork(NULL, NULL, atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* ---------------- small containers ---------------- */
@@ -282,6 +317,8 @@ static void kq_free(struct kq *kq)
 		sys_close(kq->tfd);
 	if (kq->sigfd >= 0)
 		sys_close(kq->sigfd);
+	if (kq->sigpfd >= 0)
+		sys_close(kq->sigpfd);
 	pthread_mutex_destroy(&kq->lock);
 	free(kq->htab);
 	free(kq->slots);
@@ -400,7 +437,7 @@ KQ_API int kqueue(void)
 		errno = ENOMEM;
 		return -1;
 	}
-	kq->fd = kq->epfd = kq->evfd = kq->wepfd = kq->tfd = kq->sigfd = kq->sigslot = -1;
+	kq->fd = kq->epfd = kq->evfd = kq->wepfd = kq->tfd = kq->sigfd = kq->sigslot = kq->sigpfd = -1;
 	kq->hmask = 63;
 	kq->htab = calloc(kq->hmask + 1, sizeof *kq->htab);
 	int err = ENOMEM;
@@ -540,6 +577,16 @@ static void timers_expire(struct kq *kq)
 		while (kq->hlen && kq->heap[0]->t_deadline <= now) {
 			struct knote *kn = kq->heap[0];
 			heap_remove(kq, kn);
+#ifdef KQ_ABI_FREEBSD
+			/* filt_timerexpire: count every expiration, re-arm at once (disabled or not) */
+			uint64_t n = 1;
+			if (kn->t_interval) {
+				n += (now - kn->t_deadline) / kn->t_interval;
+				kn->t_deadline += n * kn->t_interval;
+				heap_push(kq, kn);
+			}
+			kn->t_count += n;
+#endif
 			kn->status |= KN_FIRED;
 			enqueue(kq, kn);
 		}
@@ -549,6 +596,13 @@ static void timers_expire(struct kq *kq)
 
 static void timer_start(struct kq *kq, struct knote *kn, uint64_t now)
 {
+	if (KQ_FREEBSD) {
+		/* even a deadline already passed is counted by timers_expire, like any expiry */
+		if (kn->t_deadline == 0)
+			kn->t_deadline = 1;
+		if (heap_push(kq, kn) == 0)
+			return;
+	}
 	if (kn->t_deadline == 0 || kn->t_deadline <= now) {
 		kn->status |= KN_FIRED;
 		enqueue(kq, kn);
@@ -606,6 +660,8 @@ static void kn_set_epoll(struct kq *kq, struct knote *kn)
 		kn->emask = want;
 }
 
+static void sigpfd_update(struct kq *kq);
+
 static void kn_drop(struct kq *kq, struct knote *kn)
 {
 	hash_remove(kq, kn);
@@ -638,6 +694,7 @@ static void kn_drop(struct kq *kq, struct knote *kn)
 		if (kn->pnext)
 			kn->pnext->pprev = kn->pprev;
 		sig_unregister((int)kn->ident);
+		sigpfd_update(kq);
 	}
 	fdlist_unlink(kn);
 	free(kn);
@@ -684,9 +741,38 @@ static int ensure_sigfd(struct kq *kq)
 		sys_close(fd);
 		return e;
 	}
+	sigset_t none;
+	sigemptyset(&none);
+	int pfd = signalfd(-1, &none, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (pfd < 0) {
+		int e = errno;
+		sys_close(fd);
+		return e;
+	}
+	ev.events = EPOLLIN | EPOLLET;
+	ev.data.u64 = TAG_SIGP;
+	if (epoll_ctl(kq->epfd, EPOLL_CTL_ADD, pfd, &ev) < 0) {
+		int e = errno;
+		sys_close(pfd);
+		sys_close(fd);
+		return e;
+	}
 	kq->sigslot = sig_wake_add(fd);
 	kq->sigfd = fd;
+	kq->sigpfd = pfd;
 	return 0;
+}
+
+/* the signalfd watches exactly the signals of the kqueue's signal knotes (at most 64 of them) */
+static void sigpfd_update(struct kq *kq)
+{
+	if (kq->sigpfd < 0)
+		return;
+	sigset_t m;
+	sigemptyset(&m);
+	for (struct knote *kn = kq->siglist; kn; kn = kn->pnext)
+		sigaddset(&m, (int)kn->ident);
+	signalfd(kq->sigpfd, &m, 0);
 }
 
 /* register kn->auxfd (pidfd / inotify fd) in the main epoll set */
@@ -706,14 +792,40 @@ static int aux_register(struct kq *kq, struct knote *kn)
 	return 0;
 }
 
-static int kn_attach(struct kq *kq, struct kevent64_s *kev)
+#ifdef KQ_ABI_FREEBSD
+#define FILTER_IS_FD(f) ((f) == EVFILT_READ || (f) == EVFILT_WRITE || (f) == EVFILT_VNODE \
+	|| (f) == EVFILT_EMPTY || (f) == EVFILT_PROCDESC || (f) == EVFILT_SENDFILE)
+#else
+#define FILTER_IS_FD(f) ((f) == EVFILT_READ || (f) == EVFILT_WRITE || (f) == EVFILT_VNODE)
+#endif
+
+/* the errno of EV_ADD for a filter in range that the emulation does not implement */
+static int unsupported_filter(int16_t f)
+{
+#ifdef KQ_ABI_FREEBSD
+	/* no aio: null_filtops attach; PROCDESC/SENDFILE need a kind of file Linux has not */
+	if (f == EVFILT_AIO || f == EVFILT_LIO)
+		return ENXIO;
+	if (f == EVFILT_PROCDESC || f == EVFILT_SENDFILE)
+		return EINVAL;
+#else
+	(void)f;
+#endif
+	return ENOTSUP;         /* xnu bad_filtops */
+}
+
+static int kn_attach(struct kq *kq, struct kq_kev *kev)
 {
 	int16_t f = kev->filter;
-	if (f != EVFILT_READ && f != EVFILT_WRITE && f != EVFILT_TIMER && f != EVFILT_USER
-	    && f != EVFILT_PROC && f != EVFILT_SIGNAL && f != EVFILT_VNODE)
-		return ENOTSUP;
-	if ((f == EVFILT_READ || f == EVFILT_WRITE || f == EVFILT_VNODE) && kev->ident > (uint64_t)INT_MAX)
+	if (FILTER_IS_FD(f) && kev->ident > (uint64_t)INT_MAX)
 		return EBADF;
+	if (f != EVFILT_READ && f != EVFILT_WRITE && f != EVFILT_TIMER && f != EVFILT_USER
+	    && f != EVFILT_PROC && f != EVFILT_SIGNAL && f != EVFILT_VNODE
+#ifdef KQ_ABI_FREEBSD
+	    && f != EVFILT_EMPTY
+#endif
+	    )
+		return unsupported_filter(f);
 	if (f == EVFILT_SIGNAL && (kev->ident == 0 || kev->ident >= 65))
 		return EINVAL;
 	if (f == EVFILT_PROC && (kev->fflags & (NOTE_TRACK | NOTE_TRACKERR | NOTE_CHILD)))
@@ -723,23 +835,32 @@ static int kn_attach(struct kq *kq, struct kevent64_s *kev)
 	struct knote *kn = calloc(1, sizeof *kn);
 	if (!kn)
 		return ENOMEM;
+	int disabled = (kev->flags & EV_DISABLE) != 0;
+#ifdef KQ_ABI_FREEBSD
+	/* FreeBSD keeps neither the actions nor its private 0x100/0x200 in the knote's flags */
+	kev->flags &= (uint16_t)~(EV_ADD | EV_DELETE | EV_ENABLE | EV_DISABLE | EV_FORCEONESHOT | EV_KEEPUDATA);
+#else
 	kev->flags &= (uint16_t)~EV_VANISHED;
+#endif
 	kn->ident = kev->ident;
 	kn->filter = f;
 	kn->flags = kev->flags;
 	kn->sfflags = kev->fflags;
 	kn->sdata = kev->data;
 	kn->udata = kev->udata;
-	kn->ext[0] = kev->ext[0];
-	kn->ext[1] = kev->ext[1];
+	for (int i = 0; i < KQ_NEXT; i++)
+		kn->ext[i] = kev->ext[i];
 	kn->kq = kq;
 	kn->fd = -1;
 	kn->auxfd = -1;
-	if (kev->flags & EV_DISABLE)
+	if (disabled)
 		kn->status |= KN_DISABLED;
 
 	int err;
 	switch (f) {
+#ifdef KQ_ABI_FREEBSD
+	case EVFILT_EMPTY:
+#endif
 	case EVFILT_READ:
 	case EVFILT_WRITE: {
 		int fd = (int)kev->ident;
@@ -751,7 +872,12 @@ static int kn_attach(struct kq *kq, struct kevent64_s *kev)
 			err = EINVAL;   /* xnu kqueue_kqfilter: only EVFILT_READ */
 			goto fail;
 		}
-		if (kn->kind == FK_FILE) {
+		if (f != EVFILT_READ && f != EVFILT_WRITE && !(kn->kind >= FK_TCP && kn->kind <= FK_SOCK_OTHER)) {
+			err = EINVAL;   /* EVFILT_EMPTY: soo_kqfilter only */
+			goto fail;
+		}
+		/* send-queue drain makes no epoll edge of its own: EVFILT_EMPTY is looked at every scan */
+		if (kn->kind == FK_FILE || (f != EVFILT_READ && f != EVFILT_WRITE)) {
 			kn->status |= KN_POLLALWAYS;
 			kn->pprev = NULL;
 			kn->pnext = kq->plist;
@@ -807,9 +933,14 @@ static int kn_attach(struct kq *kq, struct kevent64_s *kev)
 		err = timer_validate(kev, now, &kn->t_deadline, &kn->t_interval, &kn->t_leeway);
 		if (err)
 			goto fail;
+#ifdef KQ_ABI_FREEBSD
+		if (!(kn->sfflags & NOTE_ABSTIME))
+			kn->flags |= EV_CLEAR;
+#else
 		kn->flags |= EV_CLEAR;
 		if (kn->sfflags & NOTE_ABSOLUTE)
 			kn->flags |= EV_ONESHOT;
+#endif
 		hash_insert(kq, kn);
 		timer_start(kq, kn, now);
 		return 0;
@@ -838,13 +969,12 @@ static int kn_attach(struct kq *kq, struct kevent64_s *kev)
 		return 0;
 	}
 	case EVFILT_VNODE: {
-		int fd = (int)kev->ident;
-		int ifd = vnode_open(fd, kn->sfflags);
+		kn->fd = (int)kev->ident;
+		int ifd = vnode_open(kn);
 		if (ifd < 0) {
 			err = -ifd;
 			goto fail;
 		}
-		kn->fd = fd;
 		kn->auxfd = ifd;
 		err = aux_register(kq, kn);
 		if (err) {
@@ -871,6 +1001,7 @@ static int kn_attach(struct kq *kq, struct kevent64_s *kev)
 		if (kq->siglist)
 			kq->siglist->pprev = kn;
 		kq->siglist = kn;
+		sigpfd_update(kq);
 		hash_insert(kq, kn);
 		return 0;
 	}
@@ -886,9 +1017,12 @@ fail:
 	return err;
 }
 
-static int kn_touch(struct kq *kq, struct knote *kn, struct kevent64_s *kev)
+static int kn_touch(struct kq *kq, struct knote *kn, struct kq_kev *kev)
 {
 	switch (kn->filter) {
+#ifdef KQ_ABI_FREEBSD
+	case EVFILT_EMPTY:
+#endif
 	case EVFILT_READ:
 	case EVFILT_WRITE:
 		kn->sfflags = kev->fflags;
@@ -903,8 +1037,18 @@ static int kn_touch(struct kq *kq, struct knote *kn, struct kevent64_s *kev)
 		sig_reinstall((int)kn->ident);
 		return 0;
 	case EVFILT_TIMER: {
+#ifdef KQ_ABI_FREEBSD
+		/* filt_timertouch restarts only on EV_ADD; the knote's own flags decide ONESHOT */
+		if (!(kev->flags & EV_ADD))
+			return 0;
+		struct kq_kev v = *kev;
+		v.flags = kn->flags;
+		kev = &v;
+		kn->t_count = 0;
+#else
 		if ((kn->sfflags ^ kev->fflags) & NOTE_ABSOLUTE)
 			return EINVAL;
+#endif
 		uint64_t now = mono_now(), dl, iv, lw;
 		int err = timer_validate(kev, now, &dl, &iv, &lw);
 		if (err)
@@ -937,14 +1081,59 @@ static int kn_touch(struct kq *kq, struct knote *kn, struct kevent64_s *kev)
 		kn->sdata = kev->data;
 		if (kev->fflags & NOTE_TRIGGER)
 			kn->status |= KN_TRIGGERED;
+		/* FreeBSD filt_usertouch: EV_CLEAR in a modify un-triggers, after NOTE_TRIGGER */
+		if (KQ_FREEBSD && (kev->flags & EV_CLEAR))
+			kn->status &= ~KN_TRIGGERED;
 		return 0;
 	}
 	}
 	return 0;
 }
 
+#ifdef KQ_ABI_FREEBSD
+/*
+ * FreeBSD kqueue_register(): EV_ENABLE|EV_DISABLE is EINVAL; an fd filter needs an open fd
+ * (EBADF) before the knote is looked up; EV_ADD creates when absent even with EV_DELETE;
+ * EV_FORCEONESHOT, EV_KEEPUDATA; timers and user events are touched, others store fflags/data.
+ */
+static int kq_register(struct kq *kq, struct kq_kev *kev)
+{
+	if ((kev->flags & (EV_ENABLE | EV_DISABLE)) == (EV_ENABLE | EV_DISABLE))
+		return EINVAL;
+	if (!(kev->filter < 0 && kev->filter + EVFILT_SYSCOUNT >= 0))
+		return EINVAL;
+	if (FILTER_IS_FD(kev->filter)
+	    && (kev->ident > (uint64_t)INT_MAX || syscall(SYS_fcntl, (int)kev->ident, F_GETFD) < 0))
+		return EBADF;
+	if ((kev->flags & (EV_ADD | EV_KEEPUDATA)) == (EV_ADD | EV_KEEPUDATA))
+		return EINVAL;
+	struct knote *kn = hash_find(kq, kev->ident, kev->filter);
+	if (!kn)
+		return (kev->flags & EV_ADD) ? kn_attach(kq, kev) : ENOENT;
+	if (kev->flags & EV_DELETE) {
+		kn_drop(kq, kn);
+		return 0;
+	}
+	if (kev->flags & EV_FORCEONESHOT)
+		kn->flags |= EV_ONESHOT;
+	if (kev->flags & EV_ENABLE) {
+		kn->status &= ~KN_DISABLED;
+	} else if ((kev->flags & EV_DISABLE) && !(kn->status & KN_DISABLED)) {
+		kn->status |= KN_DISABLED;
+		dequeue(kq, kn);
+	}
+	if (!(kev->flags & EV_KEEPUDATA))
+		kn->udata = kev->udata;
+	int err = kn_touch(kq, kn, kev);
+	if (err)
+		return err;
+	kn_set_epoll(kq, kn);
+	kn_activate(kq, kn);
+	return 0;
+}
+#else
 /* xnu kevent_register(): returns the errno for this change (0 on success) */
-static int kq_register(struct kq *kq, struct kevent64_s *kev)
+static int kq_register(struct kq *kq, struct kq_kev *kev)
 {
 	if (!(kev->filter < 0 && kev->filter + EVFILT_SYSCOUNT >= 0))
 		return EINVAL;
@@ -989,6 +1178,7 @@ static int kq_register(struct kq *kq, struct kevent64_s *kev)
 	kn_activate(kq, kn);
 	return 0;
 }
+#endif
 
 /* remove every knote of this kqueue on fd (close hook); lock order kq -> stripe */
 void kq_remove_fd_knotes(struct kq *kq, int fd)
@@ -1046,9 +1236,11 @@ static void kq_process_epoll(struct kq *kq, struct epoll_event *evs, int n)
 		uint64_t tag = evs[i].data.u64;
 		if (tag == TAG_EVFD || tag == TAG_TFD)
 			continue;
-		if (tag == TAG_SIG) {
+		if (tag == TAG_SIG || tag == TAG_SIGP) {
 			uint64_t v;
-			if (kq->sigfd >= 0)
+			if (tag == TAG_SIGP)
+				sig_note_pending();
+			else if (kq->sigfd >= 0)
 				sys_read(kq->sigfd, &v, sizeof v);
 			for (struct knote *kn = kq->siglist; kn; kn = kn->pnext)
 				enqueue(kq, kn);
@@ -1067,7 +1259,7 @@ static void kq_process_epoll(struct kq *kq, struct epoll_event *evs, int n)
 			continue;
 		kn->revents = evs[i].events;
 		if (kn->filter == EVFILT_VNODE) {
-			kn->vfflags |= vnode_drain(kn->auxfd, kn->fd, kn->sfflags);
+			kn->vfflags |= vnode_drain(kn);
 			enqueue(kq, kn);
 			continue;
 		}
@@ -1084,8 +1276,19 @@ static void kq_process_epoll(struct kq *kq, struct epoll_event *evs, int n)
 	}
 }
 
-static int timer_process(struct kq *kq, struct knote *kn, struct kevent64_s *kev)
+static int timer_process(struct kq *kq, struct knote *kn, struct kq_kev *kev)
 {
+#ifdef KQ_ABI_FREEBSD
+	(void)kq;
+	if (!(kn->status & KN_FIRED) || !kn->t_count)
+		return 0;
+	kev->data = (int64_t)kn->t_count;
+	if (kn->flags & EV_CLEAR) {
+		kn->t_count = 0;
+		kn->status &= ~KN_FIRED;
+	}
+	return 1;
+#endif
 	if (!(kn->status & KN_FIRED))
 		return 0;
 	kn->status &= ~KN_FIRED;
@@ -1112,10 +1315,10 @@ static int timer_process(struct kq *kq, struct knote *kn, struct kevent64_s *kev
 	return 1;
 }
 
-static inline void put_event(void *evl, int i, const struct kevent64_s *kev, int is64)
+static inline void put_event(void *evl, int i, const struct kq_kev *kev, int is64)
 {
 	if (is64) {
-		((struct kevent64_s *)evl)[i] = *kev;
+		((struct kq_kev *)evl)[i] = *kev;
 	} else {
 		struct kevent *o = (struct kevent *)evl + i;
 		o->ident = (uintptr_t)kev->ident;
@@ -1138,22 +1341,28 @@ static int kq_scan(struct kq *kq, void *evl, int nev, int is64)
 		struct knote *kn = kq->qhead;
 		int reported = (kn->status & KN_REPORTED) != 0;
 		dequeue(kq, kn);
-		struct kevent64_s kev;
+		struct kq_kev kev;
 		kev.ident = kn->ident;
 		kev.filter = kn->filter;
 		kev.flags = kn->flags;
 		kev.fflags = 0;
 		kev.data = 0;
 		kev.udata = kn->udata;
-		kev.ext[0] = kn->ext[0];
-		kev.ext[1] = kn->ext[1];
+		for (int i = 0; i < KQ_NEXT; i++)
+			kev.ext[i] = kn->ext[i];
 		int fire = 0;
+#ifndef KQ_ABI_FREEBSD
 		if (kn->status & KN_DEFERDELETE) {
 			kev.flags = EV_DISPATCH2 | EV_ONESHOT | EV_DELETE;
 			kev.ext[0] = kev.ext[1] = 0;
 			fire = 1;
-		} else {
+		} else
+#endif
+		{
 			switch (kn->filter) {
+#ifdef KQ_ABI_FREEBSD
+			case EVFILT_EMPTY:
+#endif
 			case EVFILT_READ:
 			case EVFILT_WRITE:
 				fire = fd_evaluate(kn, &kev);
@@ -1163,15 +1372,18 @@ static int kq_scan(struct kq *kq, void *evl, int nev, int is64)
 				break;
 			case EVFILT_PROC: {
 				int64_t st = 0;
+				/* filt_procevent records only subscribed events and fires only if some are */
 				if (proc_exited(kn->auxfd, &st)) {
 					kev.fflags = kn->sfflags & NOTE_EXIT;
 					kev.data = 0;
-					if (kn->sfflags & NOTE_EXITSTATUS) {
+					if (KQ_FREEBSD)
+						kev.data = kev.fflags ? st : 0;     /* FreeBSD: status always */
+					else if (kn->sfflags & NOTE_EXITSTATUS) {
 						kev.fflags |= NOTE_EXITSTATUS;
 						kev.data = st;
 					}
 					kev.flags |= EV_EOF | EV_ONESHOT;
-					fire = 1;
+					fire = kev.fflags != 0;
 				}
 				break;
 			}
@@ -1258,6 +1470,24 @@ static int kq_wait(int efd, struct epoll_event *evs, int64_t remain_ns)
 	return r;
 }
 
+/*
+ * The wait in ns (-1 = forever) or -1 with errno EINVAL. xnu: 0 <= tv_sec <= INT32_MAX and
+ * 0 <= tv_nsec <= 1e9 (timespec_is_valid); FreeBSD kqueue_scan: tv_nsec < 1e9, and a tv_sec
+ * above INT32_MAX waits forever.
+ */
+static int timeout_ns(const struct timespec *ts, int64_t *tmo)
+{
+	*tmo = -1;
+	if (!ts)
+		return 0;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec > 1000000000L
+	    || (KQ_FREEBSD ? ts->tv_nsec == 1000000000L : ts->tv_sec > INT32_MAX))
+		return EINVAL;
+	if (ts->tv_sec <= INT32_MAX)
+		*tmo = (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+	return 0;
+}
+
 static int kevent_common(int kqfd, const void *chg, int nchg, void *evl, int nev,
     unsigned int flags, const struct timespec *ts, int is64)
 {
@@ -1277,16 +1507,12 @@ static int kevent_common(int kqfd, const void *chg, int nchg, void *evl, int nev
 		errno = EINVAL;
 		return -1;
 	}
-	int64_t tmo = -1;
-	if (flags & KEVENT_FLAG_IMMEDIATE) {
-		tmo = 0;
-	} else if (ts) {
-		if (ts->tv_sec < 0 || ts->tv_sec > INT32_MAX || ts->tv_nsec < 0 || ts->tv_nsec > 1000000000L) {
-			kq_unref(kq);
-			errno = EINVAL;
-			return -1;
-		}
-		tmo = (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+	int64_t tmo = 0;
+	/* xnu reads the timeout before the changes, FreeBSD only when it scans */
+	if (!KQ_FREEBSD && !(flags & KEVENT_FLAG_IMMEDIATE) && timeout_ns(ts, &tmo)) {
+		kq_unref(kq);
+		errno = EINVAL;
+		return -1;
 	}
 	if (nchg < 0 || !chg)
 		nchg = 0;
@@ -1300,9 +1526,9 @@ static int kevent_common(int kqfd, const void *chg, int nchg, void *evl, int nev
 		goto out;
 	}
 	for (int i = 0; i < nchg; i++) {
-		struct kevent64_s kev;
+		struct kq_kev kev;
 		if (is64) {
-			kev = ((const struct kevent64_s *)chg)[i];
+			kev = ((const struct kq_kev *)chg)[i];
 		} else {
 			const struct kevent *c = (const struct kevent *)chg + i;
 			kev.ident = c->ident;
@@ -1313,14 +1539,19 @@ static int kevent_common(int kqfd, const void *chg, int nchg, void *evl, int nev
 			kev.udata = (uint64_t)(uintptr_t)c->udata;
 			kev.ext[0] = kev.ext[1] = 0;
 		}
+		if (KQ_FREEBSD && kev.filter == 0)
+			continue;       /* FreeBSD kqueue_kevent skips it */
 		kev.flags &= (uint16_t)~EV_SYSFLAGS;
+		uint16_t receipt = kev.flags & EV_RECEIPT;
 		int e = kq_register(kq, &kev);
-		if (e || (kev.flags & EV_RECEIPT)) {
+		if (e || receipt) {
 			if (nout < nev) {
-				kev.flags |= EV_ERROR;
+				/* xnu keeps the change's flags; FreeBSD replaces them */
+				kev.flags = KQ_FREEBSD ? EV_ERROR : kev.flags | EV_ERROR;
 				kev.data = e;
 				put_event(evl, nout++, &kev, is64);
-			} else if (e) {
+			} else if (e || KQ_FREEBSD) {
+				/* FreeBSD stops at the first record without room, returning its error or 0 */
 				err = e;
 				goto out;
 			}
@@ -1330,6 +1561,12 @@ static int kevent_common(int kqfd, const void *chg, int nchg, void *evl, int nev
 		n = nout;
 		goto out;
 	}
+	if (KQ_FREEBSD && timeout_ns(ts, &tmo)) {
+		err = EINVAL;
+		goto out;
+	}
+	if (flags & KEVENT_FLAG_IMMEDIATE)
+		tmo = 0;
 
 	uint64_t deadline = tmo > 0 ? mono_now() + (uint64_t)tmo : 0;
 	int skip_harvest = 0, polled = 0;
@@ -1387,6 +1624,14 @@ out:
 	return n;
 }
 
+#ifdef KQ_ABI_FREEBSD
+/* FreeBSD 12+ kevent@@FBSD_1.5: the native 64-byte record */
+KQ_API int kevent(int kq, const struct kevent *changelist, int nchanges,
+    struct kevent *eventlist, int nevents, const struct timespec *timeout)
+{
+	return kevent_common(kq, changelist, nchanges, eventlist, nevents, 0, timeout, 1);
+}
+#else
 KQ_API int kevent(int kq, const struct kevent *changelist, int nchanges,
     struct kevent *eventlist, int nevents, const struct timespec *timeout)
 {
@@ -1398,3 +1643,4 @@ KQ_API int kevent64(int kq, const struct kevent64_s *changelist, int nchanges,
 {
 	return kevent_common(kq, changelist, nchanges, eventlist, nevents, flags, timeout, 1);
 }
+#endif

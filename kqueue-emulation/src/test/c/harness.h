@@ -173,4 +173,22 @@ static inline int closed_port(void)
 	return port;
 }
 
+/* a child that exits (status 5) once *release, the write end of a pipe, is closed */
+static inline pid_t h_child_waiting(int *release)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char c;
+		close(p[1]);
+		(void)!read(p[0], &c, 1);
+		_exit(5);
+	}
+	close(p[0]);
+	*release = p[1];
+	return pid;
+}
+
 #endif

@@ -4,6 +4,10 @@
  * Layouts and constants follow xnu (bsd/sys/event.h): struct kevent is 32 bytes (pack(4)),
  * struct kevent64_s is 48 bytes, EVFILT_USER is -10, timer unit bits are Darwin's.
  * errno values produced by the emulation are the host's (Linux) numbers.
+ *
+ * With KQ_ABI_FREEBSD defined, FreeBSD 12+'s instead (libkqueue-emulation-freebsd.so): one
+ * struct kevent of 64 bytes with ext[4], no kevent64, EVFILT_USER -11, EVFILT_EMPTY -13,
+ * FreeBSD's timer unit bits and EV_FORCEONESHOT/EV_KEEPUDATA in place of Darwin's 0x100/0x200.
  */
 #ifndef KQUEUE_EMULATION_EVENT_H
 #define KQUEUE_EMULATION_EVENT_H
@@ -23,8 +27,16 @@ extern "C" {
 #define EVFILT_PROC             (-5)
 #define EVFILT_SIGNAL           (-6)
 #define EVFILT_TIMER            (-7)
-#define EVFILT_MACHPORT         (-8)
 #define EVFILT_FS               (-9)
+#ifdef KQ_ABI_FREEBSD
+#define EVFILT_PROCDESC         (-8)
+#define EVFILT_LIO              (-10)
+#define EVFILT_USER             (-11)
+#define EVFILT_SENDFILE         (-12)
+#define EVFILT_EMPTY            (-13)
+#define EVFILT_SYSCOUNT         13
+#else
+#define EVFILT_MACHPORT         (-8)
 #define EVFILT_USER             (-10)
 /* -11 unused */
 #define EVFILT_VM               (-12)
@@ -36,7 +48,31 @@ extern "C" {
 #define EVFILT_EXCLAVES_NOTIFICATION (-18) /* private on Darwin */
 #define EVFILT_SYSCOUNT         18
 #define EVFILT_THREADMARKER     EVFILT_SYSCOUNT
+#endif
 
+#ifdef KQ_ABI_FREEBSD
+struct kevent {
+	uintptr_t       ident;
+	short           filter;
+	unsigned short  flags;
+	unsigned int    fflags;
+	int64_t         data;
+	void           *udata;
+	uint64_t        ext[4]; /* ext[0..1] filter-defined, ext[2..3] passed through */
+};
+
+#define EV_SET(kevp, a, b, c, d, e, f) do {                   \
+	struct kevent *__kevp__ = (kevp);                     \
+	__kevp__->ident = (uintptr_t)(a);                     \
+	__kevp__->filter = (short)(b);                        \
+	__kevp__->flags = (unsigned short)(c);                \
+	__kevp__->fflags = (unsigned int)(d);                 \
+	__kevp__->data = (int64_t)(e);                        \
+	__kevp__->udata = (void *)(uintptr_t)(f);             \
+	__kevp__->ext[0] = __kevp__->ext[1] = 0;              \
+	__kevp__->ext[2] = __kevp__->ext[3] = 0;              \
+} while (0)
+#else
 #pragma pack(4)
 struct kevent {
 	uintptr_t       ident;  /* identifier for this event */
@@ -90,6 +126,7 @@ struct kevent64_s {
 #define KEVENT_FLAG_WORKLOOP                    0x000400
 #define KEVENT_FLAG_DYNAMIC_KQ_MUST_EXIST       0x020000
 #define KEVENT_FLAG_DYNAMIC_KQ_MUST_NOT_EXIST   0x040000
+#endif /* KQ_ABI_FREEBSD */
 
 /* ---- actions ---- */
 #define EV_ADD              0x0001      /* add event to kq (implies enable) */
@@ -102,9 +139,14 @@ struct kevent64_s {
 #define EV_CLEAR            0x0020      /* clear event state after reporting */
 #define EV_RECEIPT          0x0040      /* force immediate event output */
 #define EV_DISPATCH         0x0080      /* disable event after reporting */
+#ifdef KQ_ABI_FREEBSD
+#define EV_FORCEONESHOT     0x0100      /* make an existing knote oneshot and activate it */
+#define EV_KEEPUDATA        0x0200      /* a modify keeps the stored udata */
+#else
 #define EV_UDATA_SPECIFIC   0x0100      /* unique kevent per udata value */
 #define EV_DISPATCH2        (EV_DISPATCH | EV_UDATA_SPECIFIC)
 #define EV_VANISHED         0x0200      /* report that source has vanished */
+#endif
 
 #define EV_SYSFLAGS         0xF000      /* reserved by system */
 #define EV_FLAG0            0x1000      /* filter-specific flag */
@@ -157,6 +199,14 @@ struct kevent64_s {
 #define NOTE_TRACKERR       0x00000002
 #define NOTE_CHILD          0x00000004
 
+#ifdef KQ_ABI_FREEBSD
+/* ---- EVFILT_TIMER fflags (FreeBSD numbering) ---- */
+#define NOTE_SECONDS                0x00000001
+#define NOTE_MSECONDS               0x00000002  /* also the default (no unit bit) */
+#define NOTE_USECONDS               0x00000004
+#define NOTE_NSECONDS               0x00000008
+#define NOTE_ABSTIME                0x00000010  /* absolute deadline (realtime epoch) */
+#else
 /* ---- EVFILT_TIMER fflags (Darwin numbering) ---- */
 #define NOTE_SECONDS                0x00000001  /* data is seconds */
 #define NOTE_USECONDS               0x00000002  /* data is microseconds */
@@ -167,14 +217,17 @@ struct kevent64_s {
 #define NOTE_BACKGROUND             0x00000040
 #define NOTE_MACH_CONTINUOUS_TIME   0x00000080
 #define NOTE_MACHTIME               0x00000100  /* data is mach absolute time units */
+#endif
 
 /* ---- entry points ---- */
 int kqueue(void);
 int kevent(int kq, const struct kevent *changelist, int nchanges,
     struct kevent *eventlist, int nevents, const struct timespec *timeout);
+#ifndef KQ_ABI_FREEBSD
 int kevent64(int kq, const struct kevent64_s *changelist, int nchanges,
     struct kevent64_s *eventlist, int nevents, unsigned int flags,
     const struct timespec *timeout);
+#endif
 
 #ifdef __cplusplus
 }

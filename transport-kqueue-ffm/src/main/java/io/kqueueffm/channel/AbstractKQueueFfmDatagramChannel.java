@@ -12,6 +12,7 @@ import io.netty.channel.unix.PreferredDirectByteBufAllocator;
 import io.netty.util.UncheckedBooleanSupplier;
 
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 
 /**
@@ -51,13 +52,13 @@ public abstract class AbstractKQueueFfmDatagramChannel extends AbstractKQueueFfm
     }
 
     @Override
-    protected void doBind(java.net.SocketAddress localAddress) throws Exception {
+    protected void doBind(SocketAddress localAddress) throws Exception {
         super.doBind(localAddress);
         active = true;
     }
 
     @Override
-    protected boolean doConnect(java.net.SocketAddress remoteAddress, java.net.SocketAddress localAddress)
+    protected boolean doConnect(SocketAddress remoteAddress, SocketAddress localAddress)
             throws Exception {
         boolean done = super.doConnect(remoteAddress, localAddress);
         // A datagram connect completes at once: it only records the peer.

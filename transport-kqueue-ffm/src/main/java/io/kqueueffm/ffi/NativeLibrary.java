@@ -23,14 +23,15 @@ import java.util.Optional;
  * fd drops its knotes just as the kernel does.
  *
  * <p>The emulation is found, in order, at the path in {@value #EMULATION_PATH_PROPERTY}, or as the
- * class-path resource {@code META-INF/native/kqueue-ffm/linux-<arch>/libkqueue-emulation.so} (the
- * {@code kqueue-emulation} artifact). Setting {@value #DISABLE_PROPERTY}{@code =true} makes the
- * transport report itself unavailable.
+ * class-path resource {@code META-INF/native/kqueue-ffm/linux-<arch>/<library>} (the
+ * {@code kqueue-emulation} artifact), where the library is the one of {@link Platform#emulationLibrary}:
+ * {@code libkqueue-emulation.so} (Darwin's ABI) or, under
+ * {@code -Dkqueueffm.emulation.abi=freebsd}, {@code libkqueue-emulation-freebsd.so}. Setting
+ * {@value #DISABLE_PROPERTY}{@code =true} makes the transport report itself unavailable.
  */
 public final class NativeLibrary {
     public static final String DISABLE_PROPERTY = "kqueueffm.disable";
     public static final String EMULATION_PATH_PROPERTY = "kqueueffm.emulation.library";
-    static final String EMULATION_FILE = "libkqueue-emulation.so";
 
     private static final SymbolLookup LOOKUP;
     private static final Throwable UNAVAILABILITY_CAUSE;
@@ -56,7 +57,7 @@ public final class NativeLibrary {
         } else {
             Path emulation = null;
             try {
-                emulation = findEmulation();
+                emulation = findEmulation(platform.emulationLibrary);
             } catch (IOException | RuntimeException e) {
                 cause = e;
             }
@@ -65,7 +66,7 @@ public final class NativeLibrary {
                     cause = new UnsupportedOperationException(
                             "Linux has no kqueue and the kqueue emulation was not found: put the artifact "
                                     + "io.github.kqueueffm:kqueue-emulation on the class path, or set -D"
-                                    + EMULATION_PATH_PROPERTY + "=/path/to/" + EMULATION_FILE);
+                                    + EMULATION_PATH_PROPERTY + "=/path/to/" + platform.emulationLibrary);
                 }
                 description = "emulation missing";
             } else {
@@ -75,7 +76,7 @@ public final class NativeLibrary {
                     Optional<MemorySegment> s = emulated.find(name);
                     return s.isPresent() ? s : libc.find(name);
                 };
-                description = "kqueue emulation " + emulation + " then libc";
+                description = "kqueue emulation " + emulation + " (" + platform.kevent + ") then libc";
             }
         }
         LOOKUP = lookup;
@@ -86,7 +87,7 @@ public final class NativeLibrary {
     private NativeLibrary() {
     }
 
-    private static Path findEmulation() throws IOException {
+    private static Path findEmulation(String file) throws IOException {
         String explicit = System.getProperty(EMULATION_PATH_PROPERTY);
         if (explicit != null && !explicit.isEmpty()) {
             Path p = Path.of(explicit);
@@ -95,7 +96,7 @@ public final class NativeLibrary {
             }
             return p;
         }
-        String resource = "META-INF/native/kqueue-ffm/linux-" + arch() + "/" + EMULATION_FILE;
+        String resource = "META-INF/native/kqueue-ffm/linux-" + arch() + "/" + file;
         ClassLoader cl = NativeLibrary.class.getClassLoader();
         URL url = cl == null ? ClassLoader.getSystemResource(resource) : cl.getResource(resource);
         if (url == null) {
@@ -109,7 +110,7 @@ public final class NativeLibrary {
             }
         }
         // Inside a jar: a shared library must be a file to be loaded.
-        Path tmp = Files.createTempFile("kqueue-ffm-", "-" + EMULATION_FILE);
+        Path tmp = Files.createTempFile("kqueue-ffm-", "-" + file);
         tmp.toFile().deleteOnExit();
         try (InputStream in = url.openStream()) {
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);

@@ -175,6 +175,64 @@ class AbiTablesTest {
         assertEquals(108, l.sunPathSize);
     }
 
+    /**
+     * Multicast options and structures: xnu bsd/netinet/in.h and in6.h (group_req inside
+     * #pragma pack(4)), FreeBSD sys/netinet/in.h and in6.h, glibc bits/in.h and linux/in6.h.
+     */
+    @Test
+    void multicastConstantsAndLayouts() {
+        SocketAbi d = SocketAbi.DARWIN;
+        SocketAbi f = SocketAbi.FREEBSD;
+        SocketAbi l = SocketAbi.LINUX;
+        for (SocketAbi bsd : new SocketAbi[] {d, f}) {
+            assertEquals(9, bsd.ipMulticastIf);
+            assertEquals(10, bsd.ipMulticastTtl);
+            assertEquals(11, bsd.ipMulticastLoop);
+            assertEquals(9, bsd.ipv6MulticastIf);
+            assertEquals(10, bsd.ipv6MulticastHops);
+            assertEquals(11, bsd.ipv6MulticastLoop);
+            assertEquals(12, bsd.ipv6JoinGroup);
+            assertEquals(13, bsd.ipv6LeaveGroup);
+            assertEquals(80, bsd.mcastJoinGroup);
+            assertEquals(81, bsd.mcastLeaveGroup);
+            assertEquals(82, bsd.mcastJoinSourceGroup);
+            assertEquals(83, bsd.mcastLeaveSourceGroup);
+            assertEquals(84, bsd.mcastBlockSource);
+            assertEquals(85, bsd.mcastUnblockSource);
+            assertTrue(bsd.multicastByteValues, "IP_MULTICAST_TTL/LOOP take a u_char on the BSDs");
+        }
+        assertEquals(32, l.ipMulticastIf);
+        assertEquals(33, l.ipMulticastTtl);
+        assertEquals(34, l.ipMulticastLoop);
+        assertEquals(17, l.ipv6MulticastIf);
+        assertEquals(18, l.ipv6MulticastHops);
+        assertEquals(19, l.ipv6MulticastLoop);
+        assertEquals(20, l.ipv6JoinGroup);
+        assertEquals(21, l.ipv6LeaveGroup);
+        assertEquals(42, l.mcastJoinGroup);
+        assertEquals(45, l.mcastLeaveGroup);
+        assertEquals(46, l.mcastJoinSourceGroup);
+        assertEquals(47, l.mcastLeaveSourceGroup);
+        assertEquals(43, l.mcastBlockSource);
+        assertEquals(44, l.mcastUnblockSource);
+        assertFalse(l.multicastByteValues);
+        // struct group_req { uint32_t gr_interface; struct sockaddr_storage gr_group; } and
+        // group_source_req with gsr_source after it: packed to 4 on Darwin, 8-aligned elsewhere.
+        assertEquals(4, d.groupReqGroupOffset);
+        assertEquals(132, d.groupReqSize);
+        assertEquals(132, d.groupSourceReqSourceOffset);
+        assertEquals(260, d.groupSourceReqSize);
+        for (SocketAbi aligned : new SocketAbi[] {f, l}) {
+            assertEquals(8, aligned.groupReqGroupOffset);
+            assertEquals(136, aligned.groupReqSize);
+            assertEquals(136, aligned.groupSourceReqSourceOffset);
+            assertEquals(264, aligned.groupSourceReqSize);
+        }
+        assertEquals(SocketAbi.V4Groups.MAPPED_IPV6_JOIN, d.v4GroupsOnInet6);
+        assertEquals(SocketAbi.V4Groups.NONE, f.v4GroupsOnInet6);
+        assertEquals(SocketAbi.V4Groups.IP_LEVEL, l.v4GroupsOnInet6);
+    }
+
     @Test
     void errnoNumbersPerOs() {
         assertEquals(35, ErrnoTable.DARWIN.number("EAGAIN"));
@@ -200,6 +258,13 @@ class AbiTablesTest {
         assertEquals(SocketAbi.LINUX, Platform.LINUX_EMULATED.socket);
         assertEquals(ErrnoTable.LINUX, Platform.LINUX_EMULATED.errno);
         assertEquals(KeventAbi.FREEBSD, Platform.FREEBSD.kevent);
+        Platform freebsdOnLinux = Platform.of(Os.LINUX, "freebsd");
+        assertEquals(Platform.LINUX_EMULATED_FREEBSD, freebsdOnLinux);
+        assertEquals(KeventAbi.FREEBSD, freebsdOnLinux.kevent);
+        assertEquals(SocketAbi.LINUX, freebsdOnLinux.socket);
+        assertEquals("libkqueue-emulation-freebsd.so", freebsdOnLinux.emulationLibrary);
+        assertEquals(Platform.LINUX_EMULATED, Platform.of(Os.LINUX));
+        assertThrows(IllegalArgumentException.class, () -> Platform.of(Os.LINUX, "netbsd"));
         assertEquals(Os.DARWIN, Os.detect("Mac OS X"));
         assertEquals(Os.FREEBSD, Os.detect("FreeBSD"));
         assertEquals(Os.LINUX, Os.detect("Linux"));

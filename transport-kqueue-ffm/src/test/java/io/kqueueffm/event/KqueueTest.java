@@ -1,9 +1,11 @@
 package io.kqueueffm.event;
 
 import io.kqueueffm.abi.KeventAbi;
+import io.kqueueffm.abi.Platform;
 import io.kqueueffm.ffi.Errno;
 import io.kqueueffm.ffi.LibC;
 import io.kqueueffm.ffi.NativeException;
+import io.kqueueffm.ffi.NativeLibrary;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -159,6 +161,22 @@ class KqueueTest {
     }
 
     @Test
+    void timerUnitBitsMeanTheirUnit() throws NativeException {
+        // the unit bits differ between kernels (0x4 is ns on Darwin, us on FreeBSD): a 30 ms timer
+        // in each unit must fire, and not before 30 ms
+        KeventAbi abi = Kqueue.abi();
+        for (TimerUnit unit : List.of(TimerUnit.MILLISECONDS, TimerUnit.MICROSECONDS, TimerUnit.NANOSECONDS)) {
+            long amount = unit.timeUnit.convert(30, TimeUnit.MILLISECONDS);
+            long start = System.nanoTime();
+            kq.register(KEvent.timer(2, amount, unit, abi, 5, ADD, ONESHOT));
+            List<KEvent> ev = kq.poll(4, Timeout.ofMillis(5000));
+            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(1, ev.size(), unit.name());
+            assertTrue(elapsedMillis >= 29, unit + " fired after " + elapsedMillis + " ms");
+        }
+    }
+
+    @Test
     void rawPathRoundTrip() throws NativeException {
         try (EventArray changes = new EventArray(4); EventArray events = new EventArray(1)) {
             KeventAbi abi = Kqueue.abi();
@@ -199,7 +217,21 @@ class KqueueTest {
         LibC.close(Errno.threadSegment(), readFd);
         int closed = readFd;
         readFd = -1;
-        assertEquals(Errno.ENOENT, kq.apply(List.of(KEvent.read(closed, 1, DELETE))).get(0).errno());
+        // the knote is gone either way; FreeBSD checks the fd before looking (semantics.md 10.7)
+        int expected = Kqueue.abi() == KeventAbi.FREEBSD ? Errno.EBADF : Errno.ENOENT;
+        assertEquals(expected, kq.apply(List.of(KEvent.read(closed, 1, DELETE))).get(0).errno());
+    }
+
+    @Test
+    void runsTheSelectedKeventAbi() {
+        // on Linux, -Dkqueueffm.emulation.abi=freebsd must really switch table, entry point and library
+        boolean freebsd = "freebsd".equals(System.getProperty(Platform.EMULATED_ABI_PROPERTY))
+                || Platform.current() == Platform.FREEBSD;
+        assertEquals(freebsd ? KeventAbi.FREEBSD : KeventAbi.DARWIN, Kqueue.abi());
+        if (Platform.current().emulated) {
+            assertTrue(NativeLibrary.description().contains(Platform.current().emulationLibrary),
+                    NativeLibrary.description());
+        }
     }
 
     @Test
