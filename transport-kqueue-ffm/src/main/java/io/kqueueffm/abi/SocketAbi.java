@@ -9,6 +9,8 @@ public final class SocketAbi {
 
     public static final SocketAbi DARWIN = new Builder("darwin")
             .families(30).bsdSockaddr(true).sunPathSize(104)
+            .local(0, 1, 2, NONE, 76, NONE, false)
+            .cmsg(4, 12, 4, 0x20, NONE)
             .sockFlags(NONE, NONE).accept4(false)
             .solSocket(0xFFFF)
             .so(0x4, 0x8, 0x20, 0x1080, 0x200, 0x1022, 0x1001, 0x1002, 0x1003, 0x1004, 0x1007, 0x1008, 0x2)
@@ -29,6 +31,8 @@ public final class SocketAbi {
 
     public static final SocketAbi FREEBSD = new Builder("freebsd")
             .families(28).bsdSockaddr(true).sunPathSize(104)
+            .local(0, 1, NONE, NONE, 88, 80, false)
+            .cmsg(8, 16, 4, 0x20, 0x40000)
             .sockFlags(0x20000000, 0x10000000).accept4(true)
             .solSocket(0xFFFF)
             .so(0x4, 0x8, 0x20, 0x80, 0x200, 0x800, 0x1001, 0x1002, 0x1003, 0x1004, 0x1007, 0x1008, 0x2)
@@ -49,6 +53,8 @@ public final class SocketAbi {
     /** glibc on x86_64: the host under the kqueue emulation. TCP_NOPUSH maps to TCP_CORK. */
     public static final SocketAbi LINUX = new Builder("linux")
             .families(10).bsdSockaddr(false).sunPathSize(108)
+            .local(NONE, NONE, NONE, 0x11, NONE, NONE, true)
+            .cmsg(8, 16, 8, 0x8, 0x40000000)
             .sockFlags(0x800, 0x80000).accept4(true)
             .solSocket(1)
             .so(0x2, 0x9, 0x6, 0xd, 0xf, NONE, 0x7, 0x8, 0x13, 0x12, 0x4, 0x3, 0x1e)
@@ -84,6 +90,16 @@ public final class SocketAbi {
     public static final int IOVEC_SIZE = 16;
     public static final int MSGHDR_OFF_IOV = 16;
     public static final int MSGHDR_OFF_IOVLEN = 24;
+    public static final int MSGHDR_OFF_CONTROL = 32;
+    public static final int MSGHDR_OFF_CONTROLLEN = 40;
+    public static final int SCM_RIGHTS = 1;
+    /** struct ucred (Linux SO_PEERCRED): pid, uid, gid. */
+    public static final int UCRED_SIZE = 12;
+    /** struct xucred: cr_version, cr_uid, cr_ngroups (short), cr_groups[16] at 12. */
+    public static final int XUCRED_OFF_UID = 4;
+    public static final int XUCRED_OFF_NGROUPS = 8;
+    public static final int XUCRED_OFF_GROUPS = 12;
+    public static final int XUCRED_MAX_GROUPS = 16;
     public static final int MSGHDR_OFF_NAME = 0;
     public static final int MSGHDR_OFF_NAMELEN = 8;
     public static final int IP_MREQ_SIZE = 8;
@@ -189,6 +205,32 @@ public final class SocketAbi {
     /** struct msghdr: 48 bytes on the BSDs (int msg_iovlen), 56 on Linux (size_t msg_iovlen). */
     public final int msghdrSize;
     public final int msgIovlenSize;
+    /** msghdr.msg_flags: after a 4-byte (BSD) or 8-byte (Linux) msg_controllen. */
+    public final int msghdrOffFlags;
+
+    // Unix domain sockets (abi.md 3.3, 3.9, 4.3, 4.4).
+    /** Level of the LOCAL_* options (SOL_LOCAL, 0 on the BSDs); not to be confused with SOL_SOCKET. */
+    public final int solLocal;
+    /** LOCAL_PEERCRED at {@link #solLocal}: a struct xucred of {@link #xucredSize} bytes. */
+    public final int localPeercred;
+    /** Darwin's LOCAL_PEERPID at {@link #solLocal}: the peer's pid_t. */
+    public final int localPeerpid;
+    /** Linux SO_PEERCRED at SOL_SOCKET: a struct ucred. */
+    public final int soPeercred;
+    public final int xucredSize;
+    /** FreeBSD's cr_pid inside struct xucred (13.0+; zero before). */
+    public final int xucredOffPid;
+    /** Linux names sockets outside the file system: a sun_path starting with a NUL byte. */
+    public final boolean abstractUnixNames;
+    /** CMSG_ALIGN unit: 4 on Darwin, 8 on FreeBSD and Linux. */
+    public final int cmsgAlign;
+    /** sizeof(struct cmsghdr), already aligned: CMSG_DATA is at this offset. */
+    public final int cmsghdrSize;
+    /** cmsg_len is a socklen_t (BSD) or a size_t (Linux). */
+    public final int cmsgLenSize;
+    public final int msgCtrunc;
+    /** recvmsg flag that makes received descriptors close-on-exec atomically; NONE on Darwin. */
+    public final int msgCmsgCloexec;
 
     private SocketAbi(Builder b) {
         name = b.name;
@@ -258,6 +300,34 @@ public final class SocketAbi {
         iovMax = b.limits[1];
         msghdrSize = bsdSockaddr ? 48 : 56;
         msgIovlenSize = bsdSockaddr ? 4 : 8;
+        msghdrOffFlags = MSGHDR_OFF_CONTROLLEN + msgIovlenSize;
+        solLocal = b.local[0];
+        localPeercred = b.local[1];
+        localPeerpid = b.local[2];
+        soPeercred = b.local[3];
+        xucredSize = b.local[4];
+        xucredOffPid = b.local[5];
+        abstractUnixNames = b.abstractNames;
+        cmsgAlign = b.cmsg[0];
+        cmsghdrSize = b.cmsg[1];
+        cmsgLenSize = b.cmsg[2];
+        msgCtrunc = b.cmsg[3];
+        msgCmsgCloexec = b.cmsg[4];
+    }
+
+    /** CMSG_ALIGN(n). */
+    public int cmsgAlign(int n) {
+        return (n + cmsgAlign - 1) & -cmsgAlign;
+    }
+
+    /** CMSG_SPACE(n): room one control message with {@code n} data bytes takes. */
+    public int cmsgSpace(int n) {
+        return cmsghdrSize + cmsgAlign(n);
+    }
+
+    /** CMSG_LEN(n): the cmsg_len of a control message with {@code n} data bytes. */
+    public int cmsgLen(int n) {
+        return cmsghdrSize + n;
     }
 
     /** SO_LINGER seconds as this kernel can keep them: negative (off) stays, the rest is clamped. */
@@ -297,6 +367,9 @@ public final class SocketAbi {
         int lingerMaxSeconds = Integer.MAX_VALUE;
         long fionread;
         int[] limits;
+        int[] local;
+        boolean abstractNames;
+        int[] cmsg;
 
         Builder(String name) {
             this.name = name;
@@ -410,6 +483,20 @@ public final class SocketAbi {
         /** SOMAXCONN, IOV_MAX. */
         Builder limits(int... values) {
             limits = values;
+            return this;
+        }
+
+        /** SOL_LOCAL, LOCAL_PEERCRED, LOCAL_PEERPID, SO_PEERCRED, sizeof(xucred), offset of cr_pid; abstract names. */
+        Builder local(int solLocal, int peercred, int peerpid, int soPeercred, int xucredSize, int xucredPid,
+                      boolean abstractNames) {
+            local = new int[] {solLocal, peercred, peerpid, soPeercred, xucredSize, xucredPid};
+            this.abstractNames = abstractNames;
+            return this;
+        }
+
+        /** CMSG alignment, sizeof(cmsghdr), sizeof(cmsg_len), MSG_CTRUNC, MSG_CMSG_CLOEXEC. */
+        Builder cmsg(int... values) {
+            cmsg = values;
             return this;
         }
 

@@ -5,6 +5,7 @@ import io.kqueueffm.event.Kqueue;
 import io.kqueueffm.ffi.Errno;
 import io.kqueueffm.ffi.NativeException;
 import io.kqueueffm.socket.Socket;
+import io.kqueueffm.socket.UnixSocketAddresses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -25,6 +26,8 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannelConfig;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.internal.logging.InternalLogger;
@@ -51,7 +54,7 @@ import java.util.concurrent.TimeUnit;
  * is resumed by the next kevent without bookkeeping, and EOF stays visible until it has been read.
  * The write filter is enabled only while a write could not complete, and disabled once it has.
  */
-public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
+public abstract class AbstractKQueueFfmChannel extends AbstractChannel implements UnixChannel {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(AbstractKQueueFfmChannel.class);
     private static final ChannelMetadata METADATA = new ChannelMetadata(false);
     static final KeventAbi KABI = Kqueue.abi();
@@ -69,6 +72,7 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
     private static final KQueueFfmIoOps WRITE_DELETE = KQueueFfmIoOps.newOps(EVFILT_WRITE, KeventAbi.EV_DELETE, 0);
 
     final Socket socket;
+    private FileDescriptor fdView;
     private IoRegistration registration;
     private boolean readFilterEnabled;
     private boolean writeFilterEnabled;
@@ -101,9 +105,18 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
         this.local = socket.localAddress();
     }
 
-    /** The fd, for diagnostics. */
-    public final int fd() {
-        return socket.fd();
+    /**
+     * The socket as Netty's {@link FileDescriptor}: {@code intValue()}, {@code isOpen()} and
+     * {@code close()} work (close closes the channel's socket under it); its read and write methods
+     * need Netty's JNI library and are not for this transport.
+     */
+    @Override
+    public final FileDescriptor fd() {
+        FileDescriptor d = fdView;
+        if (d == null) {
+            fdView = d = new KQueueFfmFileDescriptor(socket);
+        }
+        return d;
     }
 
     @Override
@@ -385,7 +398,9 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
             }
         }
         if (connected) {
-            remote = remoteAddress;
+            // The JDK's UnixDomainSocketAddress is accepted; domain channels report Netty's type.
+            remote = UnixSocketAddresses.isUnix(remoteAddress) ? UnixSocketAddresses.toDomain(remoteAddress)
+                    : remoteAddress;
         }
         local = socket.localAddress();
         return connected;
@@ -463,7 +478,11 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel {
                 if (connectPromise != null) {
                     // A refused or reset connect also ends the read side: report it as the connect's failure.
                     finishConnect(event.isEof());
-                    return;
+                    if (connectPromise != null || !isActive()) {
+                        return;
+                    }
+                    // Connected: this event may also carry the peer's first bytes and EOF, which a paused
+                    // (edge-triggered) read knote reports only once.
                 }
                 ReadHandle h = recvBufAllocHandle();
                 if (event.isEof()) {

@@ -44,7 +44,7 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
             + StringUtil.simpleClassName(FileRegion.class) + ')';
     /** Below this, a short gathering write does not shrink the next attempt. */
     private static final int MAX_BYTES_PER_GATHERING_WRITE_ATTEMPTED_LOW_THRESHOLD = 4096;
-    private static final int WRITE_STATUS_SNDBUF_FULL = Integer.MAX_VALUE;
+    static final int WRITE_STATUS_SNDBUF_FULL = Integer.MAX_VALUE;
 
     private final Runnable flushTask = () -> ((AbstractKQueueFfmUnsafe) unsafe()).flush0();
     /** Bytes one transferTo call of a FileRegion that sendfile cannot take may write. */
@@ -128,7 +128,8 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
         }
     }
 
-    private int doWriteSingle(ChannelOutboundBuffer in) throws Exception {
+    /** Writes the current message: 1 for progress, 0 for none needed, WRITE_STATUS_SNDBUF_FULL to wait. */
+    int doWriteSingle(ChannelOutboundBuffer in) throws Exception {
         Object msg = in.current();
         if (msg instanceof ByteBuf buf) {
             return writeBytes(in, buf);

@@ -24,7 +24,7 @@ public final class KQueueFfmServerSocketChannelConfig extends KQueueFfmChannelCo
     private static final SocketAbi ABI = SocketOptions.ABI;
     private volatile int backlog = NetUtil.SOMAXCONN;
 
-    KQueueFfmServerSocketChannelConfig(KQueueFfmServerSocketChannel channel) {
+    KQueueFfmServerSocketChannelConfig(AbstractKQueueFfmServerChannel channel) {
         super(channel, new ServerChannelRecvByteBufAllocator());
         // Servers restart on the same port without waiting for TIME_WAIT, as Netty's native servers do.
         try {
@@ -107,13 +107,12 @@ public final class KQueueFfmServerSocketChannelConfig extends KQueueFfmChannelCo
 
     @Override
     public int getReceiveBufferSize() {
-        return SocketOptions.getInt(ch.socket, "SO_RCVBUF", ABI.solSocket, ABI.soRcvbuf);
+        return SocketOptions.getReceiveBufferSize(ch.socket);
     }
 
     @Override
     public KQueueFfmServerSocketChannelConfig setReceiveBufferSize(int size) {
-        SocketOptions.setInt(ch.socket, "SO_RCVBUF", ABI.solSocket, ABI.soRcvbuf,
-                SocketOptions.checkNonNegative("SO_RCVBUF", size));
+        SocketOptions.setReceiveBufferSize(ch.socket, size);
         return this;
     }
 

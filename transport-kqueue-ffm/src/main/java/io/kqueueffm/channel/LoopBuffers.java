@@ -1,6 +1,7 @@
 package io.kqueueffm.channel;
 
 import io.kqueueffm.ffi.Errno;
+import io.kqueueffm.socket.ControlMessages;
 import io.kqueueffm.socket.IovArray;
 import io.kqueueffm.socket.Socket;
 
@@ -9,8 +10,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Native memory owned by one event loop and lent to its channels while they run on it: the iovec
- * array for gathering writes, the errno capture segment for I/O calls, and a sockaddr buffer for
- * accept. Freed when the loop is destroyed.
+ * array for gathering writes, the errno capture segment for I/O calls, a sockaddr buffer for
+ * accept, and the msghdr and control buffer for passing file descriptors. Freed when the loop is
+ * destroyed.
  */
 public final class LoopBuffers implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
@@ -20,6 +22,7 @@ public final class LoopBuffers implements AutoCloseable {
     final MemorySegment socklen = arena.allocate(8, 8);
     /** sendfile's off_t out-parameter. */
     final MemorySegment sendfileCount = arena.allocate(8, 8);
+    final ControlMessages control = new ControlMessages(Socket.abi());
 
     /** The iovec array, emptied. */
     public IovArray cleanIovArray() {
@@ -34,6 +37,7 @@ public final class LoopBuffers implements AutoCloseable {
     @Override
     public void close() {
         iov.close();
+        control.close();
         arena.close();
     }
 }

@@ -50,6 +50,22 @@ final class SocketOptions {
         return getInt(s, name, level, option) != 0;
     }
 
+    static int getReceiveBufferSize(Socket s) {
+        return getInt(s, "SO_RCVBUF", ABI.solSocket, ABI.soRcvbuf);
+    }
+
+    static void setReceiveBufferSize(Socket s, int size) {
+        setInt(s, "SO_RCVBUF", ABI.solSocket, ABI.soRcvbuf, checkNonNegative("SO_RCVBUF", size));
+    }
+
+    static int getSendBufferSize(Socket s) {
+        return getInt(s, "SO_SNDBUF", ABI.solSocket, ABI.soSndbuf);
+    }
+
+    static void setSendBufferSize(Socket s, int size) {
+        setInt(s, "SO_SNDBUF", ABI.solSocket, ABI.soSndbuf, checkNonNegative("SO_SNDBUF", size));
+    }
+
     static int checkNonNegative(String name, int value) {
         if (value < 0) {
             throw new ChannelException(name + " must be >= 0: " + value);

@@ -36,4 +36,14 @@ final class Sockets {
             throw new ChannelException("cannot create a socket: " + e.getMessage(), e);
         }
     }
+
+    /** A Unix domain socket of {@code type} (SOCK_STREAM or SOCK_DGRAM). */
+    static Socket newUnix(int type) {
+        KQueueFfm.ensureAvailability();
+        try {
+            return Socket.newUnixSocket(type);
+        } catch (IOException e) {
+            throw new ChannelException("cannot create a Unix domain socket: " + e.getMessage(), e);
+        }
+    }
 }

@@ -53,6 +53,7 @@ public final class LibC {
             JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECVFROM = find("recvfrom", FunctionDescriptor.of(JAVA_LONG,
             JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle RECVMSG = find("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle WRITEV = find("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SHUTDOWN = find("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETSOCKNAME = find("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
@@ -85,6 +86,8 @@ public final class LibC {
     private static MethodHandle SENDTO_ROOT = root("sendtoRoot", long.class, MemorySegment.class, int.class, long.class, long.class, int.class, long.class, int.class);
 
     private static MethodHandle RECVFROM_ROOT = root("recvfromRoot", long.class, MemorySegment.class, int.class, long.class, long.class, int.class, long.class, long.class);
+
+    private static MethodHandle RECVMSG_ROOT = root("recvmsgRoot", long.class, MemorySegment.class, int.class, long.class, int.class);
 
     private LibC() {
     }
@@ -376,6 +379,22 @@ public final class LibC {
     private static long recvfromRoot(MemorySegment cs, int fd, long buf, long len, int flags, long addr, long lenPtr) {
         try {
             return check(cs, (long) RECVFROM.invokeExact(cs, fd, buf, len, flags, addr, lenPtr));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long recvmsg(MemorySegment cs, int fd, long msghdr, int flags) {
+        try {
+            return (long) RECVMSG_ROOT.invokeExact(cs, fd, msghdr, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long recvmsgRoot(MemorySegment cs, int fd, long msghdr, int flags) {
+        try {
+            return check(cs, (long) RECVMSG.invokeExact(cs, fd, msghdr, flags));
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -3,6 +3,7 @@ package io.kqueueffm.socket;
 import io.kqueueffm.ffi.Errno;
 import io.kqueueffm.ffi.NativeException;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -61,6 +62,9 @@ public final class Errors {
             e = new BindException(msg);
         } else if (errno == Errno.EBADF) {
             e = new ClosedChannelException();
+        } else if (errno == Errno.ENOENT) {
+            // A Unix domain socket path with no socket file: the type Netty's native transports use.
+            e = new FileNotFoundException(msg);
         } else {
             e = new ConnectException(msg);
         }

@@ -21,9 +21,9 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * A non-blocking, close-on-exec TCP socket that owns its fd. Calls return plain values for the
- * outcomes an event loop expects (bytes, "would block", EOF) and throw {@link IOException}s, mapped
- * by {@link Errors}, for the rest.
+ * A non-blocking, close-on-exec socket (TCP, UDP or Unix domain) that owns its fd. Calls return
+ * plain values for the outcomes an event loop expects (bytes, "would block", EOF) and throw
+ * {@link IOException}s, mapped by {@link Errors}, for the rest.
  */
 public final class Socket {
     private static final SocketAbi ABI = Platform.current().socket;
@@ -31,7 +31,7 @@ public final class Socket {
     private static final int OUTPUT_SHUTDOWN = 2;
     private static final int CLOSED = 4;
     /** Flags for send/sendmsg: MSG_NOSIGNAL where SO_NOSIGPIPE does not exist (Linux). */
-    private static final int SEND_FLAGS = SocketAbi.has(ABI.soNosigpipe) ? 0 : ABI.msgNosignal;
+    static final int SEND_FLAGS = SocketAbi.has(ABI.soNosigpipe) ? 0 : ABI.msgNosignal;
     private static final boolean IPV6 = probeIpv6();
 
     private final int fd;
@@ -84,14 +84,23 @@ public final class Socket {
         return newInetSocket(SocketAbi.SOCK_DGRAM, inet6);
     }
 
+    /** A new Unix domain socket: {@code SocketAbi.SOCK_STREAM} or {@code SOCK_DGRAM}. */
+    public static Socket newUnixSocket(int sockType) throws IOException {
+        return open(SocketAbi.AF_UNIX, sockType, false);
+    }
+
     private static Socket newInetSocket(int sockType, boolean inet6) throws IOException {
+        return open(inet6 ? ABI.afInet6 : SocketAbi.AF_INET, sockType, inet6);
+    }
+
+    private static Socket open(int family, int sockType, boolean inet6) throws IOException {
         Scratch s = Scratch.get();
         int type = sockType;
         boolean atomicFlags = SocketAbi.has(ABI.sockNonblock);
         if (atomicFlags) {
             type |= ABI.sockNonblock | ABI.sockCloexec;
         }
-        int fd = LibC.socket(s.errno, inet6 ? ABI.afInet6 : SocketAbi.AF_INET, type, 0);
+        int fd = LibC.socket(s.errno, family, type, 0);
         if (fd < 0) {
             throw Errors.newIOException("socket", -fd);
         }
@@ -162,9 +171,8 @@ public final class Socket {
 
     public void bind(SocketAddress local) throws IOException {
         ensureOpen();
-        InetSocketAddress addr = inet(local);
         Scratch s = Scratch.get();
-        int len = SocketAddresses.encode(ABI, s.addr, addr, inet6);
+        int len = encode(s.addr, local);
         int r = LibC.bind(s.errno, fd, s.addr.address(), len);
         if (r < 0) {
             throw Errors.newBindException(-r, local);
@@ -188,9 +196,8 @@ public final class Socket {
         if (connectPending) {
             throw new ConnectionPendingException();
         }
-        InetSocketAddress addr = inet(remote);
         Scratch s = Scratch.get();
-        int len = SocketAddresses.encode(ABI, s.addr, addr, inet6);
+        int len = encode(s.addr, remote);
         int r = LibC.connect(s.errno, fd, s.addr.address(), len);
         if (r == 0) {
             return true;
@@ -469,15 +476,15 @@ public final class Socket {
         }
     }
 
-    public InetSocketAddress localAddress() {
+    public SocketAddress localAddress() {
         return address(true);
     }
 
-    public InetSocketAddress remoteAddress() {
+    public SocketAddress remoteAddress() {
         return address(false);
     }
 
-    private InetSocketAddress address(boolean local) {
+    private SocketAddress address(boolean local) {
         if (!isOpen()) {
             return null;
         }
@@ -488,7 +495,9 @@ public final class Socket {
         if (r < 0) {
             return null;
         }
-        return SocketAddresses.decode(ABI, s.addr, s.len.get(JAVA_INT, 0));
+        int len = s.len.get(JAVA_INT, 0);
+        return UnixSocketAddresses.isUnix(ABI, s.addr, len) ? UnixSocketAddresses.decode(ABI, s.addr, len)
+                : SocketAddresses.decode(ABI, s.addr, len);
     }
 
     public void setInt(int level, int name, int value) throws IOException {
@@ -563,6 +572,11 @@ public final class Socket {
         byte[] out = new byte[Math.min(n, cap)];
         MemorySegment.copy(s.addr, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, out, 0, out.length);
         return out;
+    }
+
+    private int encode(MemorySegment m, SocketAddress a) throws IOException {
+        return UnixSocketAddresses.isUnix(a) ? UnixSocketAddresses.encode(ABI, m, a)
+                : SocketAddresses.encode(ABI, m, inet(a), inet6);
     }
 
     private static InetSocketAddress inet(SocketAddress a) {

@@ -333,4 +333,46 @@ class AbiTablesTest {
         assertEquals("Address family not supported by protocol family",
                 ErrnoTable.LINUX.message(ErrnoTable.LINUX.number("EAFNOSUPPORT")));
     }
+
+    /** abi.md 3.9, 4.2-4.4: control messages and credentials, per OS. */
+    @Test
+    void unixDomainLayouts() {
+        SocketAbi d = SocketAbi.DARWIN;
+        SocketAbi f = SocketAbi.FREEBSD;
+        SocketAbi l = SocketAbi.LINUX;
+        // CMSG_LEN / CMSG_SPACE for one and three descriptors.
+        assertEquals(16, d.cmsgLen(4));
+        assertEquals(16, d.cmsgSpace(4));
+        assertEquals(24, d.cmsgSpace(12));
+        assertEquals(20, f.cmsgLen(4));
+        assertEquals(24, f.cmsgSpace(4));
+        assertEquals(32, f.cmsgSpace(12));
+        assertEquals(20, l.cmsgLen(4));
+        assertEquals(24, l.cmsgSpace(4));
+        assertEquals(32, l.cmsgSpace(12));
+        assertEquals(4, d.cmsgLenSize);
+        assertEquals(8, l.cmsgLenSize);
+        assertEquals(44, d.msghdrOffFlags);
+        assertEquals(44, f.msghdrOffFlags);
+        assertEquals(48, l.msghdrOffFlags);
+        assertEquals(0x20, d.msgCtrunc);
+        assertEquals(0x8, l.msgCtrunc);
+        assertFalse(SocketAbi.has(d.msgCmsgCloexec));
+        assertEquals(0x40000, f.msgCmsgCloexec);
+        assertEquals(0x40000000, l.msgCmsgCloexec);
+        // Credentials: LOCAL_* at SOL_LOCAL (0) on the BSDs, SO_PEERCRED at SOL_SOCKET on Linux.
+        assertEquals(0, d.solLocal);
+        assertEquals(1, d.localPeercred);
+        assertEquals(2, d.localPeerpid);
+        assertEquals(76, d.xucredSize);
+        assertEquals(88, f.xucredSize);
+        assertEquals(80, f.xucredOffPid);
+        assertFalse(SocketAbi.has(f.localPeerpid));
+        assertEquals(0x11, l.soPeercred);
+        assertFalse(SocketAbi.has(l.localPeercred));
+        assertEquals(104, d.sunPathSize);
+        assertEquals(108, l.sunPathSize);
+        assertTrue(l.abstractUnixNames);
+        assertFalse(d.abstractUnixNames || f.abstractUnixNames);
+    }
 }
