@@ -331,6 +331,12 @@ public final class KQueueFfmIoHandler implements IoHandler {
             return;
         }
         destroyed = true;
+        if (!registrations.isEmpty()) {
+            // A shutdown requested between the loop's last isShuttingDown() check and confirmShutdown()
+            // (quiet period 0) ends the loop without prepareToDestroy(): its channels' fds would
+            // outlive the loop.
+            prepareToDestroy();
+        }
         try {
             kqueue.close();
         } catch (NativeException e) {
