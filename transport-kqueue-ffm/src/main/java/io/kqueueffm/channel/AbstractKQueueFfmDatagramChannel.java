@@ -13,6 +13,7 @@ import io.netty.util.UncheckedBooleanSupplier;
 
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.channels.AlreadyConnectedException;
 import java.nio.ByteBuffer;
 
 /**
@@ -91,6 +92,20 @@ public abstract class AbstractKQueueFfmDatagramChannel extends AbstractKQueueFfm
      */
     abstract boolean send(Object msg, LoopBuffers b) throws IOException;
 
+    /** Whether {@code to} names the peer this socket is connected to. */
+    abstract boolean isConnectedPeer(SocketAddress to);
+
+    /**
+     * A connected datagram socket sends to its peer only (the BSD kernels refuse a destination on a
+     * connected socket with EISCONN): a datagram addressed elsewhere fails, as with NIO, including
+     * one written before the connect and flushed after it.
+     */
+    final void checkRecipient(SocketAddress to) {
+        if (to != null && isConnected() && !isConnectedPeer(to)) {
+            throw new AlreadyConnectedException();
+        }
+    }
+
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
         LoopBuffers b = buffers();
@@ -110,7 +125,9 @@ public abstract class AbstractKQueueFfmDatagramChannel extends AbstractKQueueFfm
                     break;
                 }
                 in.remove();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                // This datagram only (a refused destination, an address of the other family, a
+                // released buffer): the socket is fine and the next datagram may go.
                 in.remove(e);
             }
             maxMessagesPerWrite--;

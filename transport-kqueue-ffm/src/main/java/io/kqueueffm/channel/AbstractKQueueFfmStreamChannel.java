@@ -16,6 +16,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FileRegion;
+import io.netty.util.IllegalReferenceCountException;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.PreferredDirectByteBufAllocator;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -230,13 +231,19 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
     }
 
     private int writeFileRegion(ChannelOutboundBuffer in, FileRegion region) throws Exception {
+        if (region.refCnt() == 0) {
+            // Released before it was written: its file may be closed already; send nothing.
+            throw new IllegalReferenceCountException(0);
+        }
         if (region.transferred() >= region.count()) {
             regionDone(in, region);
             return 0;
         }
         long flushed;
-        File file = region instanceof DefaultFileRegion d ? DefaultFileRegions.sendableFile(d) : null;
-        if (file != null) {
+        // A region is checked once, when it first comes up: the file sendfile opened stays its own.
+        File file = region == sendfileRegion ? null
+                : region instanceof DefaultFileRegion d ? DefaultFileRegions.sendableFile(d) : null;
+        if (region == sendfileRegion || file != null) {
             flushed = sendFile((DefaultFileRegion) region, file);
         } else {
             if (byteChannel == null) {
@@ -264,7 +271,10 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
         in.remove();
     }
 
-    /** One sendfile call of at most {@link #SENDFILE_SLICE} bytes: the file stays open until the region is done. */
+    /**
+     * One sendfile call of at most {@link #SENDFILE_SLICE} bytes: {@code file} is opened when the
+     * region first comes up and stays open until the region is done.
+     */
     private long sendFile(DefaultFileRegion region, File file) throws IOException {
         if (region != sendfileRegion) {
             closeSendfileFile();
@@ -276,7 +286,7 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
         LoopBuffers b = buffers();
         long sent = socket.sendFile(b.errno, b.sendfileCount, sendfileFile, region.position() + done, count);
         if (sent < 0) {
-            throw new IOException("file " + file + " ended before the region did: " + (region.position() + done)
+            throw new IOException("the file of " + region + " ended before the region did: " + (region.position() + done)
                     + " + " + (region.count() - done) + " bytes asked");
         }
         if (sent > 0) {

@@ -36,9 +36,13 @@ final class DefaultFileRegions {
     private DefaultFileRegions() {
     }
 
-    /** The region's file, when it was made from one and sendfile can account for it; else null. */
+    /**
+     * The region's file, when it was made from one, nobody has opened it yet, and sendfile can
+     * account for it; else null. An opened region holds its own FileChannel, and the path may since
+     * name another file or none: such a region is copied from that channel, as NIO and epoll do.
+     */
     static File sendableFile(DefaultFileRegion region) {
-        return FILE == null ? null : (File) FILE.get(region);
+        return FILE == null || region.isOpen() ? null : (File) FILE.get(region);
     }
 
     static void addTransferred(DefaultFileRegion region, long bytes) {

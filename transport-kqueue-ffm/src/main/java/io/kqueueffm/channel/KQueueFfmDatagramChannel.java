@@ -18,13 +18,15 @@ import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.StringUtil;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.SocketAddress;
 import java.net.SocketException;
-import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.UnsupportedAddressTypeException;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -117,6 +119,7 @@ public final class KQueueFfmDatagramChannel extends AbstractKQueueFfmDatagramCha
         AddressedEnvelope<ByteBuf, InetSocketAddress> envelope = (AddressedEnvelope<ByteBuf, InetSocketAddress>) msg;
         InetSocketAddress to = envelope.recipient();
         if (to == null || isConnected()) {
+            checkRecipient(to);
             return sendBytes(envelope.content(), b, 0, 0);
         }
         int toLen = peers.encode(Socket.abi(), b.sockaddr, to, socket.isInet6());
@@ -126,7 +129,7 @@ public final class KQueueFfmDatagramChannel extends AbstractKQueueFfmDatagramCha
     @Override
     protected Object filterOutboundMessage(Object msg) {
         if (msg instanceof DatagramPacket packet) {
-            InetSocketAddress to = checkRecipient(packet.recipient());
+            InetSocketAddress to = checkInetRecipient(packet.recipient());
             ByteBuf content = packet.content();
             return isSendableByAddress(content) ? msg : new DatagramPacket(newDirectBuffer(packet, content), to);
         }
@@ -138,7 +141,7 @@ public final class KQueueFfmDatagramChannel extends AbstractKQueueFfmDatagramCha
         }
         if (msg instanceof AddressedEnvelope<?, ?> e && e.content() instanceof ByteBuf content
                 && (e.recipient() == null || e.recipient() instanceof InetSocketAddress)) {
-            InetSocketAddress to = checkRecipient((InetSocketAddress) e.recipient());
+            InetSocketAddress to = checkInetRecipient((InetSocketAddress) e.recipient());
             if (to == null && !isConnected()) {
                 throw new NotYetConnectedException();
             }
@@ -149,18 +152,27 @@ public final class KQueueFfmDatagramChannel extends AbstractKQueueFfmDatagramCha
                 + EXPECTED_TYPES);
     }
 
-    /** A connected socket sends only to its peer; an unresolved name cannot be sent to. */
-    private InetSocketAddress checkRecipient(InetSocketAddress to) {
+    /**
+     * Fails early what {@link #send} would refuse: an unresolved name, an IPv6 destination on an IPv4
+     * socket, another destination than the connected peer.
+     */
+    private InetSocketAddress checkInetRecipient(InetSocketAddress to) {
         if (to == null) {
             return null;
         }
         if (to.isUnresolved()) {
             throw new UnresolvedAddressException();
         }
-        if (isConnected() && !to.equals(remoteAddress())) {
-            throw new AlreadyConnectedException();
+        if (!socket.isInet6() && to.getAddress() instanceof Inet6Address) {
+            throw new UnsupportedAddressTypeException();
         }
+        checkRecipient(to);
         return to;
+    }
+
+    @Override
+    boolean isConnectedPeer(SocketAddress to) {
+        return to.equals(remoteAddress());
     }
 
     /** A direct copy of {@code content} for a heap or oversized composite payload; {@code holder} is released. */

@@ -89,6 +89,7 @@ public final class KQueueFfmDomainDatagramChannel extends AbstractKQueueFfmDatag
         ByteBuf content = (ByteBuf) envelope.content();
         SocketAddress to = envelope.recipient();
         if (to == null || isConnected()) {
+            checkRecipient(to);
             return sendBytes(content, b, 0, 0);
         }
         if (!to.equals(lastRecipient)) {
@@ -109,6 +110,13 @@ public final class KQueueFfmDomainDatagramChannel extends AbstractKQueueFfmDatag
         }
     }
 
+    /** Netty's and the JDK's address types name the same socket by the same path. */
+    @Override
+    boolean isConnectedPeer(SocketAddress to) {
+        SocketAddress peer = remoteAddress();
+        return peer != null && UnixSocketAddresses.path(to).equals(UnixSocketAddresses.path(peer));
+    }
+
     @Override
     protected Object filterOutboundMessage(Object msg) {
         if (msg instanceof ByteBuf buf) {
@@ -122,6 +130,7 @@ public final class KQueueFfmDomainDatagramChannel extends AbstractKQueueFfmDatag
             if (e.recipient() == null && !isConnected()) {
                 throw new NotYetConnectedException();
             }
+            checkRecipient(e.recipient());
             if (isSendableByAddress(content)) {
                 return e;
             }

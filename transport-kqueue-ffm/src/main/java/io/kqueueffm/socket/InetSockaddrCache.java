@@ -3,6 +3,7 @@ package io.kqueueffm.socket;
 import io.kqueueffm.abi.SocketAbi;
 
 import java.lang.foreign.MemorySegment;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
@@ -36,13 +37,18 @@ public final class InetSockaddrCache {
      */
     public int encode(SocketAbi abi, MemorySegment m, InetSocketAddress to, boolean inet6) {
         Entry e = sent;
-        if (e.address == null || !e.address.equals(to)) {
+        // InetSocketAddress.equals ignores an IPv6 scope, which the sockaddr carries.
+        if (e.address == null || !e.address.equals(to) || scope(e.address) != scope(to)) {
             int len = SocketAddresses.encode(abi, m, to, inet6);
             e.store(to, m, len);
             return len;
         }
         e.writeTo(m);
         return e.len;
+    }
+
+    private static int scope(InetSocketAddress a) {
+        return a.getAddress() instanceof Inet6Address v6 ? v6.getScopeId() : 0;
     }
 
     /** Up to 28 bytes (a sockaddr_in6) as three longs and an int. */

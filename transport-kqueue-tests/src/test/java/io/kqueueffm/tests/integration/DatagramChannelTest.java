@@ -31,8 +31,10 @@ import org.junit.jupiter.api.Timeout;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.UnsupportedAddressTypeException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -383,6 +385,62 @@ class DatagramChannelTest {
             assertFalse(plain.isActive(), "inactive until bound");
         } finally {
             plain.close().sync();
+        }
+    }
+
+    /**
+     * A connected socket sends to its peer only: a datagram addressed elsewhere fails, also when it
+     * was written before the connect and flushed after it, and the channel goes on.
+     */
+    @Test
+    void connectedSocketRefusesOtherRecipients() throws Exception {
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        Channel chA = ours().handler(a).bind(LOOPBACK).sync().channel();
+        Channel chB = ours().handler(b).bind(LOOPBACK).sync().channel();
+        Channel tx = ours().handler(new ChannelInboundHandlerAdapter()).bind(LOOPBACK).sync().channel();
+        try {
+            ChannelFuture queued = tx.write(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {1}),
+                    (InetSocketAddress) chB.localAddress()));
+            tx.connect(chA.localAddress()).sync();
+            tx.flush();
+            assertInstanceOf(AlreadyConnectedException.class, queued.await().cause());
+            ChannelFuture direct = tx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {2}),
+                    (InetSocketAddress) chB.localAddress())).await();
+            assertInstanceOf(AlreadyConnectedException.class, direct.cause());
+            tx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {3})).sync();
+            DatagramPacket p = a.take();
+            assertEquals(3, p.content().readByte(), "the peer gets only what was meant for it");
+            p.release();
+            assertNull(b.packets.poll(200, TimeUnit.MILLISECONDS), "nothing reached the other address");
+        } finally {
+            tx.close().sync();
+            chA.close().sync();
+            chB.close().sync();
+        }
+    }
+
+    /** An IPv6 destination on an IPv4 socket fails that write only (a resolver with an IPv6 server). */
+    @Test
+    void ipv6RecipientOnAnIpv4SocketFailsThatWriteOnly() throws Exception {
+        Inbox inbox = new Inbox();
+        Channel receiver = ours().handler(inbox).bind(LOOPBACK).sync().channel();
+        Channel tx = new Bootstrap().group(group)
+                .channelFactory(() -> new KQueueFfmDatagramChannel(SocketProtocolFamily.INET))
+                .handler(new ChannelInboundHandlerAdapter()).bind(LOOPBACK).sync().channel();
+        try {
+            ChannelFuture v6 = tx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {1}),
+                    new InetSocketAddress("::1", 9))).await();
+            assertInstanceOf(UnsupportedAddressTypeException.class, v6.cause());
+            assertTrue(tx.isOpen() && tx.isActive());
+            tx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(new byte[] {2}),
+                    (InetSocketAddress) receiver.localAddress())).sync();
+            DatagramPacket p = inbox.take();
+            assertEquals(2, p.content().readByte());
+            p.release();
+        } finally {
+            tx.close().sync();
+            receiver.close().sync();
         }
     }
 }

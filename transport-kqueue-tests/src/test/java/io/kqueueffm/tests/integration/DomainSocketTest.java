@@ -1,5 +1,7 @@
 package io.kqueueffm.tests.integration;
 
+import io.netty.channel.unix.DomainDatagramPacket;
+import io.kqueueffm.channel.KQueueFfmDomainDatagramChannel;
 import io.kqueueffm.abi.SocketAbi;
 import io.kqueueffm.channel.FileDescriptorsTruncatedException;
 import io.kqueueffm.channel.KQueueFfmDomainSocketChannel;
@@ -499,5 +501,48 @@ class DomainSocketTest {
         } finally {
             own.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /**
+     * A connected domain datagram socket sends to its peer only: a packet addressed to another socket
+     * (named by either address type) fails instead of reaching the peer.
+     */
+    @Test
+    void connectedDomainDatagramRefusesOtherRecipients() throws Exception {
+        BlockingQueue<Object> atA = new LinkedBlockingQueue<>();
+        BlockingQueue<Object> atB = new LinkedBlockingQueue<>();
+        DomainSocketAddress a = newAddress();
+        DomainSocketAddress b = newAddress();
+        Channel chA = datagram(atA).bind(a).sync().channel();
+        Channel chB = datagram(atB).bind(b).sync().channel();
+        Channel tx = datagram(new LinkedBlockingQueue<>()).bind(newAddress()).sync().channel();
+        try {
+            tx.connect(a).sync();
+            ChannelFuture other = tx.writeAndFlush(new DomainDatagramPacket(Unpooled.wrappedBuffer(new byte[] {1}), b))
+                    .await();
+            assertInstanceOf(java.nio.channels.AlreadyConnectedException.class, other.cause());
+            // The peer named by the JDK's address type is still the peer.
+            tx.writeAndFlush(new io.netty.channel.DefaultAddressedEnvelope<>(Unpooled.wrappedBuffer(new byte[] {2}),
+                    UnixDomainSocketAddress.of(a.path()))).sync();
+            Object got = atA.poll(WAIT, TimeUnit.SECONDS);
+            assertInstanceOf(DomainDatagramPacket.class, got);
+            assertEquals(2, ((DomainDatagramPacket) got).content().readByte());
+            ReferenceCountUtil.release(got);
+            assertNull(atB.poll(200, TimeUnit.MILLISECONDS), "nothing reached the other socket");
+        } finally {
+            tx.close().sync();
+            chA.close().sync();
+            chB.close().sync();
+        }
+    }
+
+    private static Bootstrap datagram(BlockingQueue<Object> received) {
+        return new Bootstrap().group(group).channel(KQueueFfmDomainDatagramChannel.class)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        received.add(msg);
+                    }
+                });
     }
 }

@@ -24,8 +24,10 @@ import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Random;
@@ -35,6 +37,7 @@ import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** File regions: sendfile for DefaultFileRegion, bounded slices for every region, exact bytes. */
@@ -184,6 +187,53 @@ class FileRegionTest {
             assertTrue(sent < size / 4, "the task ran only after " + sent + " of " + size + " bytes");
             assertTrue(written.get(10, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS));
             assertTrue(written.get().isSuccess(), String.valueOf(written.get().cause()));
+        } finally {
+            server.close().sync();
+        }
+    }
+
+    /**
+     * A region the user opened holds that file: it is what gets sent, even if the path now names
+     * another file (NIO and epoll send from the region's own channel too).
+     */
+    @Test
+    void openedRegionSendsTheFileItOpenedNotWhatThePathNamesNow() throws Exception {
+        Path path = dir.resolve("replaced");
+        Files.write(path, "AAAAAAAA".getBytes(StandardCharsets.US_ASCII));
+        DefaultFileRegion region = new DefaultFileRegion(path.toFile(), 0, 8);
+        region.open();
+        Path other = dir.resolve("replacement");
+        Files.write(other, "BBBBBBBB".getBytes(StandardCharsets.US_ASCII));
+        Files.move(other, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        CompletableFuture<ChannelFuture> written = new CompletableFuture<>();
+        Channel server = serve(ch -> region, written);
+        try (Socket peer = new Socket()) {
+            peer.connect(server.localAddress());
+            assertEquals("AAAAAAAA", new String(readAll(peer, 8, false), StandardCharsets.US_ASCII));
+            ChannelFuture f = written.get(10, TimeUnit.SECONDS);
+            assertTrue(f.await(10, TimeUnit.SECONDS) && f.isSuccess(), String.valueOf(f.cause()));
+        } finally {
+            server.close().sync();
+        }
+    }
+
+    /** A region released before it is written sends nothing and fails its write. */
+    @Test
+    void regionReleasedBeforeItIsWrittenIsNotSent() throws Exception {
+        Path path = dir.resolve("released");
+        Files.write(path, "CCCCCCCC".getBytes(StandardCharsets.US_ASCII));
+        CompletableFuture<ChannelFuture> written = new CompletableFuture<>();
+        Channel server = serve(ch -> {
+            DefaultFileRegion region = new DefaultFileRegion(path.toFile(), 0, 8);
+            region.release();
+            return region;
+        }, written);
+        try (Socket peer = new Socket()) {
+            peer.connect(server.localAddress());
+            assertEquals(0, readAll(peer, 8, false).length, "nothing of a released region is sent");
+            ChannelFuture f = written.get(10, TimeUnit.SECONDS);
+            assertTrue(f.await(10, TimeUnit.SECONDS));
+            assertFalse(f.isSuccess(), "the write of a released region fails");
         } finally {
             server.close().sync();
         }
