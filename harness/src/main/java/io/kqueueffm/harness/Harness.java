@@ -24,7 +24,8 @@ public final class Harness {
     private final Report report;
     private final Map<Transport, ChildJvm> servers = new LinkedHashMap<>();
     private final Map<Transport, Map<String, Integer>> ports = new LinkedHashMap<>();
-    private ChildJvm client;
+    private JvmLoadGenerator client;
+    private WrkLoadGenerator wrk;
 
     private Harness(Options o) {
         this.o = o;
@@ -71,11 +72,21 @@ public final class Harness {
             }
         }
         Transport clientTransport = o.clientTransport != null ? o.clientTransport : Transport.forLoadClient();
-        report.clientTransport(clientTransport);
-        client = new ChildJvm(LoadClient.class, o.clientJvmArgs,
-                List.of(clientTransport.id, Integer.toString(o.clientThreads)), o.out.resolve("load-client.log"));
-        client.expect(Duration.ofSeconds(60), "READY");
-        System.out.printf("load generator: its own JVM on %s, %d thread(s)%n", clientTransport.id, o.clientThreads);
+        client = new JvmLoadGenerator(clientTransport, o.clientThreads, o.maxOps, o.clientJvmArgs,
+                o.out.resolve("load-client.log"));
+        if (!o.load.equals("java")) {
+            wrk = WrkLoadGenerator.find(o.clientThreads, o.out).orElse(null);
+            if (wrk == null && o.load.equals("wrk")) {
+                System.out.println("wrk is not installed here: the harness's own client runs every workload");
+            }
+        }
+        List<String> generators = new ArrayList<>();
+        if (wrk != null) {
+            generators.add(wrk.describe());
+        }
+        generators.add(client.describe() + (wrk != null ? " for the others" : ""));
+        report.loadGenerators(generators);
+        System.out.println("load generator: " + String.join("; ", generators));
 
         for (Transport t : o.transports) {
             if (report.isSkipped(t)) {
@@ -156,59 +167,72 @@ public final class Harness {
 
     /**
      * One workload against one server. Server figures are sampled when the load generator opens
-     * and closes its measured window. With {@code strace}, the loop threads are traced over that
-     * window instead and only the syscall counts are kept.
+     * and closes its measured window. With {@code syscallsOut}, the loop threads are traced over
+     * that window instead and only the syscall counts are kept.
      */
     private RoundResult round(Workload w, Transport t, int roundNo, long warmupMs, long measureMs,
                               Map<String, Long> syscallsOut) throws Exception {
         ChildJvm server = servers.get(t);
-        int port = ports.get(t).get(w.service());
-        client.send("RUN " + w.id + " " + port + " " + warmupMs + " " + measureMs + " " + o.maxOps);
-        Duration timeout = Duration.ofMillis(warmupMs + measureMs + 60_000);
-        long cpu0 = 0;
-        long loopCpu0 = 0;
-        long alloc0 = 0;
-        Strace strace = null;
+        ServerWindow window = new ServerWindow(server, t, syscallsOut);
         try {
-            String line = client.expect(timeout, "MEASURING", "FAILED");
-            if (line.startsWith("FAILED")) {
-                return RoundResult.failed(w, t, roundNo, line.substring(6).trim());
-            }
+            LoadGenerator.Load load = generatorFor(w).run(w, ports.get(t).get(w.service()), warmupMs, measureMs,
+                    window);
+            return new RoundResult(w, t, roundNo, load.ops(), load.errors(), load.nanos(), load.latency(),
+                    window.cpu, window.loopCpu, window.alloc, null);
+        } catch (LoadGenerator.Failure e) {
+            return RoundResult.failed(w, t, roundNo, e.getMessage());
+        } finally {
+            window.abort();
+        }
+    }
+
+    private LoadGenerator generatorFor(Workload w) {
+        return wrk != null && wrk.supports(w) ? wrk : client;
+    }
+
+    /** Samples a server at the edges of a measured window, or traces its loop threads over it. */
+    private final class ServerWindow implements LoadGenerator.Window {
+        private final ChildJvm server;
+        private final Transport transport;
+        private final Map<String, Long> syscallsOut;
+        private Strace strace;
+        long cpu;
+        long loopCpu;
+        long alloc;
+
+        ServerWindow(ChildJvm server, Transport transport, Map<String, Long> syscallsOut) {
+            this.server = server;
+            this.transport = transport;
+            this.syscallsOut = syscallsOut;
+        }
+
+        @Override
+        public void open() throws Exception {
             if (syscallsOut != null) {
-                strace = Strace.attach(Strace.loopThreads(server.pid()), o.out.resolve("strace-" + t.id + ".txt"));
-            } else {
-                long[] s = stats(server);
-                cpu0 = server.cpuNanos();
-                alloc0 = s[0];
-                loopCpu0 = s[1];
+                strace = Strace.attach(Strace.loopThreads(server.pid()),
+                        o.out.resolve("strace-" + transport.id + ".txt"));
+                return;
             }
-            line = client.expect(timeout, "MEASURED", "FAILED");
-            if (line.startsWith("FAILED")) {
-                return RoundResult.failed(w, t, roundNo, line.substring(6).trim());
-            }
-            long cpu1 = 0;
-            long[] s1 = {0, 0};
+            long[] s = stats(server);
+            cpu = -server.cpuNanos();
+            alloc = -s[0];
+            loopCpu = -s[1];
+        }
+
+        @Override
+        public void close() throws Exception {
             if (strace != null) {
                 syscallsOut.putAll(strace.finish());
                 strace = null;
-            } else {
-                cpu1 = server.cpuNanos();
-                s1 = stats(server);
+                return;
             }
-            line = client.expect(timeout, "RESULT", "FAILED");
-            if (line.startsWith("FAILED")) {
-                return RoundResult.failed(w, t, roundNo, line.substring(6).trim());
-            }
-            Map<String, String> kv = new LinkedHashMap<>();
-            for (String f : line.substring("RESULT".length()).trim().split(" ")) {
-                int eq = f.indexOf('=');
-                kv.put(f.substring(0, eq), f.substring(eq + 1));
-            }
-            Histogram hist = Histogram.decodeFromCompressedByteBuffer(
-                    ByteBuffer.wrap(Base64.getDecoder().decode(kv.get("hist"))), 0);
-            return new RoundResult(w, t, roundNo, Long.parseLong(kv.get("ops")), Long.parseLong(kv.get("errors")),
-                    Long.parseLong(kv.get("nanos")), hist, cpu1 - cpu0, s1[1] - loopCpu0, s1[0] - alloc0, null);
-        } finally {
+            cpu += server.cpuNanos();
+            long[] s = stats(server);
+            alloc += s[0];
+            loopCpu += s[1];
+        }
+
+        void abort() {
             if (strace != null) {
                 strace.close();
             }

@@ -11,13 +11,14 @@ final class Options {
             usage: Harness [options]
               --transports a,b,..   of %s (default: all; those that do not load here are skipped)
               --workloads a,b,..    of %s (default: all)
-              --rounds N            interleaved rounds per workload and transport (default 3)
-              --warmup MS           unrecorded load before each measured window (default 1000)
-              --duration MS         measured window of each round (default 2000)
+              --rounds N            interleaved rounds per workload and transport (default 5)
+              --warmup MS           unrecorded load before each measured window (default 500)
+              --duration MS         measured window of each round (default 1500)
               --jit-warmup MS       one unrecorded run per server before round 1 (default 3000)
               --threads N           server event loop threads (default 1)
               --client-threads N    load generator event loop threads (default 1)
               --client-transport T  the load generator's transport (default: epoll or kqueue-jni, else nio)
+              --load auto|wrk|java  HTTP load from wrk (auto: where installed) or from the harness's client
               --max-ops N           bound on operations per round, warm-up included (default 50000000)
               --no-strace           skip the syscall rounds (default: on where strace works)
               --strace-duration MS  measured window of each syscall round (default 1000)
@@ -29,13 +30,14 @@ final class Options {
 
     List<Transport> transports = List.of(Transport.values());
     List<Workload> workloads = Workload.ALL;
-    int rounds = 3;
-    long warmupMs = 1000;
-    long measureMs = 2000;
+    int rounds = 5;
+    long warmupMs = 500;
+    long measureMs = 1500;
     long jitWarmupMs = 3000;
     int threads = 1;
     int clientThreads = 1;
     Transport clientTransport;
+    String load = "auto";
     long maxOps = 50_000_000;
     boolean strace = true;
     long straceMs = 1000;
@@ -74,6 +76,12 @@ final class Options {
                 case "--threads" -> o.threads = positive(a, v);
                 case "--client-threads" -> o.clientThreads = positive(a, v);
                 case "--client-transport" -> o.clientTransport = Transport.of(v);
+                case "--load" -> {
+                    if (!List.of("auto", "wrk", "java").contains(v)) {
+                        throw new IllegalArgumentException("--load is auto, wrk or java");
+                    }
+                    o.load = v;
+                }
                 case "--max-ops" -> o.maxOps = positive(a, v);
                 case "--strace-duration" -> o.straceMs = positive(a, v);
                 case "--server-jvm-args" -> o.serverJvmArgs = concat(o.serverJvmArgs, v);

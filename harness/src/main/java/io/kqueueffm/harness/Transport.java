@@ -81,8 +81,21 @@ enum Transport {
         }
         String msg = root.getMessage();
         msg = msg == null ? root.getClass().getSimpleName() : msg;
-        // Keep the report free of the machine's paths (temp dirs of unpacked native libraries).
-        return msg.replaceAll("(?<=^|[\\s'\"(=])(/[^\\s:,;'\"]+)+", "<path>").lines().findFirst().orElse(msg);
+        return withoutPaths(msg).lines().findFirst().orElse(msg);
+    }
+
+    /** Keeps the report free of the machine's paths (temp dirs of unpacked native libraries). */
+    static String withoutPaths(String s) {
+        return s.replaceAll("(?<=^|[\\s'\"(=])(/[^\\s:,;'\"]+)+", "<path>");
+    }
+
+    /** Where kqueue-ffm gets kqueue from here: the kernel, or the Linux emulation. */
+    static String kqueueFfmBackend() {
+        return KQUEUE_FFM.unavailableReason().isPresent() ? "not available" : withoutPaths(KQueueFfm.describe());
+    }
+
+    static boolean kqueueFfmEmulated() {
+        return kqueueFfmBackend().contains("emulation");
     }
 
     static Transport of(String id) {
