@@ -14,7 +14,7 @@ final class Options {
               --rounds N            interleaved rounds per workload and transport (default 5)
               --warmup MS           unrecorded load before each measured window (default 500)
               --duration MS         measured window of each round (default 1500)
-              --jit-warmup MS       one unrecorded run per server before round 1 (default 3000)
+              --jit-warmup MS       unrecorded load per server before round 1, split over the workloads (default 3000)
               --threads N           server event loop threads (default 1)
               --client-threads N    load generator event loop threads (default 1)
               --client-transport T  the load generator's transport (default: epoll or kqueue-jni, else nio)

@@ -116,9 +116,10 @@ final class Report {
 
     void finish() throws IOException {
         summarize();
-        String table = tables(false);
         System.out.println();
-        System.out.print(table);
+        System.out.print(tables(false));
+        System.out.println("summary (medians; ratios are kqueue-ffm's, round by round)");
+        System.out.print(summaryTable(false));
         Files.writeString(o.out.resolve("results.json"), json());
         Files.writeString(o.out.resolve("report.md"), markdown());
         Files.writeString(o.out.resolve("report.html"), html());
@@ -183,6 +184,34 @@ final class Report {
             sb.append(markdown ? markdownTable(rows) : textTable(rows)).append('\n');
         }
         return sb.toString();
+    }
+
+    /** One row per workload: kqueue-ffm against NIO and the best JNI transport, and every transport's costs. */
+    private String summaryTable(boolean markdown) {
+        List<Transport> ts = presentTransports();
+        String names = String.join(" · ", ts.stream().map(t -> t.id).toList());
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"workload", "throughput × NIO", "× native", "server CPU × NIO", "× native",
+            "server CPU µs/op " + names, "alloc B/op " + names, "syscalls/op " + names});
+        for (var e : summaries.entrySet()) {
+            Summary kq = e.getValue().stream().filter(s -> s.transport == Transport.KQUEUE_FFM && s.present())
+                    .findFirst().orElse(null);
+            List<String> cpu = new ArrayList<>();
+            List<String> alloc = new ArrayList<>();
+            List<String> sys = new ArrayList<>();
+            for (Transport t : ts) {
+                Summary s = e.getValue().stream().filter(x -> x.transport == t && x.present()).findFirst().orElse(null);
+                cpu.add(s == null ? "–" : String.format(Locale.ROOT, "%.2f", s.serverCpu.median()));
+                alloc.add(s == null ? "–" : String.format(Locale.ROOT, "%.0f", s.alloc.median()));
+                Double calls = s == null ? null : s.syscallsPerOp.get("total");
+                sys.add(calls == null ? "n/a" : String.format(Locale.ROOT, "%.2f", calls));
+            }
+            rows.add(new String[] {e.getKey().id,
+                kq == null ? "–" : ratio(kq.throughputVsNio), kq == null ? "–" : ratio(kq.throughputVsNative),
+                kq == null ? "–" : ratio(kq.cpuVsNio), kq == null ? "–" : ratio(kq.cpuVsNative),
+                String.join(" · ", cpu), String.join(" · ", alloc), String.join(" · ", sys)});
+        }
+        return markdown ? markdownTable(rows) : textTable(rows);
     }
 
     private String[] row(Summary s) {
@@ -304,6 +333,8 @@ final class Report {
         if (Transport.kqueueFfmEmulated()) {
             sb.append(EMULATION_NOTE).append("\n\n");
         }
+        sb.append("### Summary\n\nMedians of the rounds; the ratios are kqueue-ffm's, paired round by round.\n\n");
+        sb.append(summaryTable(true)).append('\n');
         sb.append(tables(true));
         String sys = syscallBreakdown();
         if (!sys.isEmpty()) {

@@ -17,7 +17,7 @@ class HarnessSmokeTest {
         Path out = Path.of("target", "harness-smoke");
         Options o = Options.parse(new String[] {
             "--workloads", "plaintext-64", "--rounds", "1", "--warmup", "200", "--duration", "500",
-            "--jit-warmup", "0", "--strace-duration", "300", "--out", out.toString()});
+            "--jit-warmup", "0", "--strace-duration", "300", "--load", "java", "--out", out.toString()});
         assertTrue(Harness.run(o), "no round produced figures");
 
         String json = Files.readString(out.resolve("results.json"));
