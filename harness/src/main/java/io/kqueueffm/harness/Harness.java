@@ -182,7 +182,8 @@ public final class Harness {
                     window);
             return new RoundResult(w, t, roundNo, load.ops(), load.errors(), load.nanos(), load.latency(),
                     window.cpu, window.loopCpu, window.alloc, null);
-        } catch (LoadGenerator.Failure e) {
+        } catch (IOException e) {
+            // A refused load or a server that stopped answering costs this round, not the run.
             return RoundResult.failed(w, t, roundNo, e.getMessage());
         } finally {
             window.abort();
@@ -264,14 +265,14 @@ public final class Harness {
         for (Workload w : o.workloads) {
             for (Transport t : servers.keySet()) {
                 Map<String, Long> calls = new LinkedHashMap<>();
-                try {
-                    RoundResult res = round(w, t, 0, Math.min(o.warmupMs, 500), o.straceMs, calls);
-                    report.syscalls(w, t, res, calls);
-                } catch (IOException e) {
-                    report.straceUnavailable("strace failed: " + e.getMessage());
-                    System.out.println("syscalls: n/a (strace failed: " + e.getMessage() + ")");
+                RoundResult res = round(w, t, 0, Math.min(o.warmupMs, 500), o.straceMs, calls);
+                if (res.failure() != null && res.failure().startsWith("strace")) {
+                    // ptrace refused (a container without CAP_SYS_PTRACE): it will be for every round.
+                    report.straceUnavailable(res.failure());
+                    System.out.println("syscalls: n/a (" + res.failure() + ")");
                     return;
                 }
+                report.syscalls(w, t, res, calls);
             }
         }
     }
