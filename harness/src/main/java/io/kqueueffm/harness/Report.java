@@ -389,9 +389,10 @@ final class Report {
             sb.append("<p>").append(esc(EMULATION_NOTE)).append("</p>\n");
         }
         if (!present.isEmpty()) {
-            sb.append(Charts.save(Charts.ratioBars("Throughput relative to NIO (higher is better)", "× NIO", ids,
+            sb.append(Charts.save(Charts.ratioBars("Throughput relative to NIO, higher is better (median of the "
+                    + "rounds; whiskers span half their range)", "× NIO", ids,
                     present, t -> perWorkload(t, s -> s.throughputVsNio)), charts, "throughput-vs-nio"));
-            sb.append(Charts.save(Charts.ratioBars("Server CPU per operation relative to NIO (lower is better)",
+            sb.append(Charts.save(Charts.ratioBars("Server CPU per operation relative to NIO, lower is better",
                     "× NIO", ids, present, t -> perWorkload(t, s -> s.cpuVsNio)), charts, "cpu-vs-nio"));
         }
         for (var e : summaries.entrySet()) {
@@ -417,8 +418,8 @@ final class Report {
                 continue;
             }
             List<Transport> ts = ok.stream().map(s -> s.transport).toList();
-            sb.append(Charts.save(Charts.ratioBars(w.id + ": relative to NIO, median and range of the rounds", "× NIO",
-                    List.of("throughput", "server CPU/op", "loop CPU/op", "p99 latency"), ts,
+            sb.append(Charts.save(Charts.ratioBars(
+                    w.id + ": relative to NIO (median; whiskers span half the rounds' range)", "× NIO", List.of("throughput", "server CPU/op", "loop CPU/op"), ts,
                     t -> measuresVsNio(ok, t)), charts, w.id + "-vs-nio"));
             sb.append(Charts.save(Charts.latency(w.id + ": latency percentiles (all rounds)", ok), charts,
                     w.id + "-latency"));
@@ -451,10 +452,9 @@ final class Report {
         Summary s = ok.stream().filter(x -> x.transport == t).findFirst().orElseThrow();
         Summary nio = ok.stream().filter(x -> x.transport == Transport.NIO).findFirst().orElse(null);
         if (nio == null) {
-            return List.of(Summary.Spread.NONE, Summary.Spread.NONE, Summary.Spread.NONE, Summary.Spread.NONE);
+            return List.of(Summary.Spread.NONE, Summary.Spread.NONE, Summary.Spread.NONE);
         }
-        return List.of(s.throughputVsNio, s.cpuVsNio, scaled(s.loopCpu, nio.loopCpu.median()),
-                scaled(s.latency.get(99.0), nio.latency.get(99.0).median()));
+        return List.of(s.throughputVsNio, s.cpuVsNio, scaled(s.loopCpu, nio.loopCpu.median()));
     }
 
     private static Summary.Spread scaled(Summary.Spread s, double by) {

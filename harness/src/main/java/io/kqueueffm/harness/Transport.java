@@ -91,7 +91,8 @@ enum Transport {
 
     /** Where kqueue-ffm gets kqueue from here: the kernel, or the Linux emulation. */
     static String kqueueFfmBackend() {
-        return KQUEUE_FFM.unavailableReason().isPresent() ? "not available" : withoutPaths(KQueueFfm.describe());
+        return KQUEUE_FFM.unavailableReason().isPresent() ? "not available"
+                : withoutPaths(KQueueFfm.describe()).replace(" <path>", "");
     }
 
     static boolean kqueueFfmEmulated() {
