@@ -78,8 +78,13 @@ final class Strace implements AutoCloseable {
             process.destroyForcibly();
             throw new IOException("strace did not detach");
         }
+        return parse(Files.readAllLines(output));
+    }
+
+    /** Calls per syscall name from {@code strace -c}'s table, in its order (busiest first), and "total". */
+    static Map<String, Long> parse(List<String> table) {
         Map<String, Long> calls = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(output)) {
+        for (String line : table) {
             String[] f = line.trim().split("\\s+");
             // "% time seconds usecs/call calls [errors] syscall": calls is the first integer column
             // after the three numeric ones, the name the last column.
