@@ -36,7 +36,7 @@ final class ChildJvm implements AutoCloseable {
         cmd.add(main.getName());
         cmd.addAll(args);
         process = new ProcessBuilder(cmd)
-                .redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()))
+                .redirectError(ProcessBuilder.Redirect.to(stderrLog.toFile()))
                 .start();
         stdin = new PrintStream(process.getOutputStream(), true, StandardCharsets.US_ASCII);
         Thread reader = new Thread(() -> {

@@ -188,6 +188,11 @@ final class Report {
 
     /** One row per workload: kqueue-ffm against NIO and the best JNI transport, and every transport's costs. */
     private String summaryTable(boolean markdown) {
+        List<String[]> rows = summaryRows();
+        return markdown ? markdownTable(rows) : textTable(rows);
+    }
+
+    private List<String[]> summaryRows() {
         List<Transport> ts = presentTransports();
         String names = String.join(" · ", ts.stream().map(t -> t.id).toList());
         List<String[]> rows = new ArrayList<>();
@@ -211,7 +216,7 @@ final class Report {
                 kq == null ? "–" : ratio(kq.cpuVsNio), kq == null ? "–" : ratio(kq.cpuVsNative),
                 String.join(" · ", cpu), String.join(" · ", alloc), String.join(" · ", sys)});
         }
-        return markdown ? markdownTable(rows) : textTable(rows);
+        return rows;
     }
 
     private String[] row(Summary s) {
@@ -388,6 +393,8 @@ final class Report {
         if (Transport.kqueueFfmEmulated()) {
             sb.append("<p>").append(esc(EMULATION_NOTE)).append("</p>\n");
         }
+        sb.append("<h2>Summary</h2>\n<p>Medians of the rounds; the ratios are kqueue-ffm's, paired round by round."
+                + "</p>\n").append(htmlTable(summaryRows()));
         if (!present.isEmpty()) {
             sb.append(Charts.save(Charts.ratioBars("Throughput relative to NIO, higher is better (median of the "
                     + "rounds; whiskers span half their range)", "× NIO", ids,
@@ -404,16 +411,7 @@ final class Report {
             for (Summary s : e.getValue()) {
                 rows.add(row(s));
             }
-            sb.append("<table>");
-            for (int n = 0; n < rows.size(); n++) {
-                String cell = n == 0 ? "th" : "td";
-                sb.append("<tr>");
-                for (String c : rows.get(n)) {
-                    sb.append('<').append(cell).append('>').append(esc(c)).append("</").append(cell).append('>');
-                }
-                sb.append("</tr>");
-            }
-            sb.append("</table>\n");
+            sb.append(htmlTable(rows));
             if (ok.isEmpty()) {
                 continue;
             }
@@ -426,6 +424,19 @@ final class Report {
         }
         sb.append("</body></html>\n");
         return sb.toString();
+    }
+
+    private static String htmlTable(List<String[]> rows) {
+        StringBuilder sb = new StringBuilder("<table>");
+        for (int n = 0; n < rows.size(); n++) {
+            String cell = n == 0 ? "th" : "td";
+            sb.append("<tr>");
+            for (String c : rows.get(n)) {
+                sb.append('<').append(cell).append('>').append(esc(c)).append("</").append(cell).append('>');
+            }
+            sb.append("</tr>");
+        }
+        return sb.append("</table>\n").toString();
     }
 
     private List<Transport> presentTransports() {
