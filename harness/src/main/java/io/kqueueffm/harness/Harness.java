@@ -181,7 +181,7 @@ public final class Harness {
             LoadGenerator.Load load = generatorFor(w).run(w, ports.get(t).get(w.service()), warmupMs, measureMs,
                     window);
             return new RoundResult(w, t, roundNo, load.ops(), load.errors(), load.nanos(), load.latency(),
-                    window.cpu, window.loopCpu, window.alloc, null);
+                    window.cpu, window.loopCpu, window.loopUser, window.alloc, null);
         } catch (IOException e) {
             // A refused load or a server that stopped answering costs this round, not the run.
             return RoundResult.failed(w, t, roundNo, e.getMessage());
@@ -202,6 +202,7 @@ public final class Harness {
         private Strace strace;
         long cpu;
         long loopCpu;
+        long loopUser;
         long alloc;
 
         ServerWindow(ChildJvm server, Transport transport, Map<String, Long> syscallsOut) {
@@ -221,6 +222,7 @@ public final class Harness {
             cpu = -server.cpuNanos();
             alloc = -s[0];
             loopCpu = -s[1];
+            loopUser = -s[2];
         }
 
         @Override
@@ -234,6 +236,7 @@ public final class Harness {
             long[] s = stats(server);
             alloc += s[0];
             loopCpu += s[1];
+            loopUser += s[2];
         }
 
         void abort() {
@@ -243,20 +246,23 @@ public final class Harness {
         }
     }
 
-    /** {allocated bytes, CPU ns} of the server's loop threads. */
+    /** {allocated bytes, CPU ns, user-mode CPU ns} of the server's loop threads. */
     private static long[] stats(ChildJvm server) throws IOException, InterruptedException {
         server.send("STATS");
         String line = server.expect(Duration.ofSeconds(10), "STATS");
         long alloc = 0;
         long cpu = 0;
+        long user = 0;
         for (String f : line.substring("STATS".length()).trim().split(" ")) {
             if (f.startsWith("alloc=")) {
                 alloc = Long.parseLong(f.substring(6));
+            } else if (f.startsWith("user=")) {
+                user = Long.parseLong(f.substring(5));
             } else if (f.startsWith("cpu=")) {
                 cpu = Long.parseLong(f.substring(4));
             }
         }
-        return new long[] {alloc, cpu};
+        return new long[] {alloc, cpu, user};
     }
 
     private void straceRounds() throws Exception {

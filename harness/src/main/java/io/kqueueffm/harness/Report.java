@@ -164,7 +164,8 @@ final class Report {
     // ---- text tables (terminal and markdown) ----
 
     private static final String[] HEAD = {"transport", "throughput, median [min–max]", "× NIO", "× native",
-        "p50 µs", "p99 µs", "p99.9 µs", "server CPU µs/op", "loop CPU µs/op", "alloc B/op", "syscalls/op"};
+        "p50 µs", "p99 µs", "p99.9 µs", "server CPU µs/op", "loop CPU µs/op (of it kernel)", "alloc B/op",
+        "syscalls/op"};
 
     private String tables(boolean markdown) {
         StringBuilder sb = new StringBuilder();
@@ -197,16 +198,19 @@ final class Report {
         String names = String.join(" · ", ts.stream().map(t -> t.id).toList());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"workload", "throughput × NIO", "× native", "server CPU × NIO", "× native",
-            "server CPU µs/op " + names, "alloc B/op " + names, "syscalls/op " + names});
+            "server CPU µs/op " + names, "loop CPU in the kernel µs/op " + names, "alloc B/op " + names,
+            "syscalls/op " + names});
         for (var e : summaries.entrySet()) {
             Summary kq = e.getValue().stream().filter(s -> s.transport == Transport.KQUEUE_FFM && s.present())
                     .findFirst().orElse(null);
             List<String> cpu = new ArrayList<>();
+            List<String> kernel = new ArrayList<>();
             List<String> alloc = new ArrayList<>();
             List<String> sys = new ArrayList<>();
             for (Transport t : ts) {
                 Summary s = e.getValue().stream().filter(x -> x.transport == t && x.present()).findFirst().orElse(null);
                 cpu.add(s == null ? "–" : String.format(Locale.ROOT, "%.2f", s.serverCpu.median()));
+                kernel.add(s == null ? "–" : String.format(Locale.ROOT, "%.2f", s.loopSys.median()));
                 alloc.add(s == null ? "–" : String.format(Locale.ROOT, "%.0f", s.alloc.median()));
                 Double calls = s == null ? null : s.syscallsPerOp.get("total");
                 sys.add(calls == null ? "n/a" : String.format(Locale.ROOT, "%.2f", calls));
@@ -214,7 +218,8 @@ final class Report {
             rows.add(new String[] {e.getKey().id,
                 kq == null ? "–" : ratio(kq.throughputVsNio), kq == null ? "–" : ratio(kq.throughputVsNative),
                 kq == null ? "–" : ratio(kq.cpuVsNio), kq == null ? "–" : ratio(kq.cpuVsNative),
-                String.join(" · ", cpu), String.join(" · ", alloc), String.join(" · ", sys)});
+                String.join(" · ", cpu), String.join(" · ", kernel), String.join(" · ", alloc),
+                String.join(" · ", sys)});
         }
         return rows;
     }
@@ -237,7 +242,7 @@ final class Report {
             num(s.latency.get(99.0).median()),
             num(s.latency.get(99.9).median()),
             String.format(Locale.ROOT, "%.2f [%.2f–%.2f]", s.serverCpu.median(), s.serverCpu.min(), s.serverCpu.max()),
-            String.format(Locale.ROOT, "%.2f", s.loopCpu.median()),
+            String.format(Locale.ROOT, "%.2f (%.2f)", s.loopCpu.median(), s.loopSys.median()),
             String.format(Locale.ROOT, "%.1f", s.alloc.median()),
             sc == null ? "n/a" : String.format(Locale.ROOT, "%.2f", sc)};
     }
@@ -307,7 +312,7 @@ final class Report {
             median [min–max]. p50/p99/p99.9: round-trip latency seen by the load generator (HdrHistogram), median \
             of the rounds. server CPU: CPU time the OS charged to the whole server process (all threads, GC and \
             JIT included) over the measured window, per operation. loop CPU: the event loop threads' CPU time \
-            alone. alloc: bytes the event loop threads allocated on the heap per operation (Netty's HTTP codec \
+            alone, and in brackets the part of it spent in the kernel (system calls, mostly). alloc: bytes the event loop threads allocated on the heap per operation (Netty's HTTP codec \
             included; 0 means the transport and pipeline allocated nothing). syscalls/op: strace -c on the loop \
             threads in a separate, untimed round.""";
 
@@ -503,6 +508,7 @@ final class Report {
                         .append(", \"throughput\": ").append(d(r.throughput()))
                         .append(", \"serverCpuMicrosPerOp\": ").append(d(r.serverCpuMicrosPerOp()))
                         .append(", \"loopCpuMicrosPerOp\": ").append(d(r.loopCpuMicrosPerOp()))
+                        .append(", \"loopKernelCpuMicrosPerOp\": ").append(d(r.loopSysMicrosPerOp()))
                         .append(", \"allocBytesPerOp\": ").append(d(r.allocBytesPerOp()))
                         .append(", \"latencyMicros\": {");
                 List<String> ps = new ArrayList<>();

@@ -4,11 +4,12 @@ import org.HdrHistogram.Histogram;
 
 /** What one round of one workload against one transport measured; failure carries the reason. */
 record RoundResult(Workload workload, Transport transport, int round, long ops, long errors, long nanos,
-                   Histogram latency, long serverCpuNanos, long loopCpuNanos, long loopAllocBytes,
+                   Histogram latency, long serverCpuNanos, long loopCpuNanos, long loopUserNanos,
+                   long loopAllocBytes,
                    String failure) {
 
     static RoundResult failed(Workload w, Transport t, int round, String why) {
-        return new RoundResult(w, t, round, 0, 0, 0, new Histogram(3), 0, 0, 0, why);
+        return new RoundResult(w, t, round, 0, 0, 0, new Histogram(3), 0, 0, 0, 0, why);
     }
 
     boolean ok() {
@@ -25,6 +26,11 @@ record RoundResult(Workload workload, Transport transport, int round, long ops, 
 
     double loopCpuMicrosPerOp() {
         return loopCpuNanos / 1e3 / ops;
+    }
+
+    /** The loop threads' time in the kernel: system calls, mostly. */
+    double loopSysMicrosPerOp() {
+        return (loopCpuNanos - loopUserNanos) / 1e3 / ops;
     }
 
     double allocBytesPerOp() {

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * figures puts no traffic and no work on the loops being measured.
  *
  * <p>Protocol: prints {@code READY http=P echo=P ...}; then answers each {@code STATS} line with
- * {@code STATS alloc=B cpu=NS} (bytes allocated and CPU time of the loop threads so far); exits at
+ * {@code STATS alloc=B cpu=NS user=NS} (bytes allocated, CPU time and its user-mode part, of the loop
+ * threads so far); exits at
  * EOF on stdin, so it never outlives the harness.
  */
 public final class ServerMain {
@@ -69,10 +70,12 @@ public final class ServerMain {
                     alloc += Math.max(0, a);
                 }
                 long cpu = 0;
+                long user = 0;
                 for (long id : loopThreadIds) {
                     cpu += Math.max(0, threadBean.getThreadCpuTime(id));
+                    user += Math.max(0, threadBean.getThreadUserTime(id));
                 }
-                System.out.println("STATS alloc=" + alloc + " cpu=" + cpu);
+                System.out.println("STATS alloc=" + alloc + " cpu=" + cpu + " user=" + user);
                 System.out.flush();
             }
         }

@@ -44,6 +44,7 @@ final class Summary {
     final Spread throughput;
     final Spread serverCpu;
     final Spread loopCpu;
+    final Spread loopSys;
     final Spread alloc;
     final Map<Double, Spread> latency = new LinkedHashMap<>();
     final long errors;
@@ -66,6 +67,7 @@ final class Summary {
         throughput = over(RoundResult::throughput);
         serverCpu = over(RoundResult::serverCpuMicrosPerOp);
         loopCpu = over(RoundResult::loopCpuMicrosPerOp);
+        loopSys = over(RoundResult::loopSysMicrosPerOp);
         alloc = over(RoundResult::allocBytesPerOp);
         for (double p : PERCENTILES) {
             latency.put(p, over(r -> r.latencyMicros(p)));
