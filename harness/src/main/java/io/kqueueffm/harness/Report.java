@@ -3,6 +3,7 @@ package io.kqueueffm.harness;
 import io.netty.util.Version;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -30,6 +31,9 @@ final class Report {
     private final Map<String, Map<Transport, Map<String, Long>>> syscalls = new LinkedHashMap<>();
     private final Map<String, Map<Transport, Long>> syscallOps = new LinkedHashMap<>();
     private final Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    /** How busy the machine was, for reading the spread: other work shares the CPUs with the run. */
+    private final double loadAtStart = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    private double loadAtEnd = Double.NaN;
     private String straceNote;
     private List<String> loadGenerators = List.of();
     private final Map<Workload, List<Summary>> summaries = new LinkedHashMap<>();
@@ -115,6 +119,7 @@ final class Report {
     }
 
     void finish() throws IOException {
+        loadAtEnd = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         summarize();
         System.out.println();
         System.out.print(tables(false));
@@ -288,6 +293,12 @@ final class Report {
         return sb.toString();
     }
 
+    private String load() {
+        return loadAtStart < 0 ? "load average unknown"
+                : String.format(Locale.ROOT, "load average (1 min) %.2f at the start, %.2f at the end", loadAtStart,
+                loadAtEnd);
+    }
+
     private String command() {
         String args = o.argsForReport();
         return o.command + (args.isEmpty() ? "" : " -Dharness.args=\"" + args + "\"");
@@ -329,7 +340,7 @@ final class Report {
         sb.append("```\n").append(command()).append("\n```\n\n");
         sb.append("Machine: ");
         sb.append(String.join("; ", machine.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()));
-        sb.append(". Run started ").append(started).append(".\n\n");
+        sb.append(". Run started ").append(started).append("; ").append(load()).append(".\n\n");
         sb.append(setup()).append("\n\n");
         if (!skipped.isEmpty()) {
             sb.append("Not measured here:\n\n");
@@ -385,7 +396,8 @@ final class Report {
                 + "svg{max-width:100%;height:auto}</style></head><body>\n");
         sb.append("<h1>kqueue-ffm harness report</h1>\n<p><code>").append(esc(command())).append("</code></p>\n<ul>");
         machine.forEach((k, v) -> sb.append("<li>").append(k).append(": ").append(esc(v)).append("</li>"));
-        sb.append("<li>run started ").append(started).append("</li></ul>\n<p>").append(esc(setup())).append("</p>\n");
+        sb.append("<li>run started ").append(started).append("; ").append(load()).append("</li></ul>\n<p>")
+                .append(esc(setup())).append("</p>\n");
         if (!skipped.isEmpty()) {
             sb.append("<p>Not measured here:</p><ul>");
             skipped.forEach((t, why) -> sb.append("<li>").append(t.id).append(": ").append(esc(why)).append("</li>"));
@@ -487,6 +499,8 @@ final class Report {
         StringBuilder sb = new StringBuilder("{\n");
         sb.append("  \"command\": ").append(q(command())).append(",\n");
         sb.append("  \"started\": ").append(q(started.toString())).append(",\n");
+        sb.append("  \"loadAverage\": {\"start\": ").append(d(loadAtStart)).append(", \"end\": ").append(d(loadAtEnd))
+                .append("},\n");
         sb.append("  \"machine\": {");
         sb.append(String.join(", ", machine.entrySet().stream().map(e -> q(e.getKey()) + ": " + q(e.getValue())).toList()));
         sb.append("},\n");
