@@ -19,7 +19,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.CharsetUtil;
 
 /** Answers /plaintext and /json from pre-encoded bodies; flushes once per read batch. */
-final class HelloHandler extends SimpleChannelInboundHandler<HttpObject> {
+public final class HelloHandler extends SimpleChannelInboundHandler<HttpObject> {
     private static final ByteBuf PLAINTEXT = Unpooled.unreleasableBuffer(
             Unpooled.directBuffer().writeBytes("Hello, World!".getBytes(CharsetUtil.US_ASCII))).asReadOnly();
     private static final ByteBuf JSON = Unpooled.unreleasableBuffer(
