@@ -152,6 +152,11 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel implement
             if (f.isSuccess()) {
                 registration = (IoRegistration) f.getNow();
                 writeKnote = false;
+                if (isActive() && config().isAutoRead()) {
+                    // An accepted connection starts reading right after this (auto-read): add the
+                    // read knote level-triggered now rather than paused, then replaced a moment later.
+                    readFilterEnabled = true;
+                }
                 if (writeFilterEnabled) {
                     submit(WRITE_ON);
                     writeKnote = true;

@@ -77,11 +77,11 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
     }
 
     /**
-     * SO_LINGER in seconds, -1 when off; only a positive value makes close(2) block. Streams without
-     * lingering (Unix domain sockets) keep this default.
+     * Whether close(2) will block on SO_LINGER (a positive linger). Streams without lingering (Unix
+     * domain sockets) keep this default.
      */
-    int lingerSeconds() {
-        return -1;
+    boolean lingers() {
+        return false;
     }
 
     @Override
@@ -470,7 +470,7 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
                 // With SO_LINGER close(2) waits for unsent data, even on a non-blocking socket (Linux;
                 // the BSDs may too): close elsewhere, after the knotes are gone, so the loop never
                 // blocks and never spins on the dying fd.
-                if (isOpen() && lingerSeconds() > 0) {
+                if (isOpen() && lingers()) {
                     detachNow();
                     return GlobalEventExecutor.INSTANCE;
                 }

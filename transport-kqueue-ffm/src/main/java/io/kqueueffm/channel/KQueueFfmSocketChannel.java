@@ -38,8 +38,8 @@ public final class KQueueFfmSocketChannel extends AbstractKQueueFfmStreamChannel
     }
 
     @Override
-    int lingerSeconds() {
-        return config.getSoLinger();
+    boolean lingers() {
+        return config.isLingerSet();
     }
 
     @Override

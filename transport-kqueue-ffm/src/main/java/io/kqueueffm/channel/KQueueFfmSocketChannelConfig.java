@@ -27,6 +27,7 @@ import static io.netty.channel.ChannelOption.TCP_NODELAY;
 public final class KQueueFfmSocketChannelConfig extends KQueueFfmChannelConfig implements SocketChannelConfig {
     private static final SocketAbi ABI = SocketOptions.ABI;
     private volatile boolean allowHalfClosure;
+    private volatile boolean lingerSet;
 
     KQueueFfmSocketChannelConfig(KQueueFfmSocketChannel channel) {
         super(channel);
@@ -201,7 +202,17 @@ public final class KQueueFfmSocketChannelConfig extends KQueueFfmChannelConfig i
         } catch (IOException e) {
             throw new ChannelException("cannot set SO_LINGER to " + soLinger + ": " + e.getMessage(), e);
         }
+        lingerSet = soLinger > 0;
         return this;
+    }
+
+    /**
+     * Whether a positive SO_LINGER was set through this config: the close path asks this rather than
+     * the socket, so that a close costs no getsockopt. (A linger set as a raw option is not seen:
+     * such a close then runs on the loop, as any close did before lingering closes moved off it.)
+     */
+    boolean isLingerSet() {
+        return lingerSet;
     }
 
     @Override
