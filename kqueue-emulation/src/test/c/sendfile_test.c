@@ -1,6 +1,9 @@
 /* The emulation's Darwin sendfile: counts, offsets, end of file, and partial sends that block. */
 #include "harness.h"
 
+#include <signal.h>
+#include <sys/time.h>
+
 int sendfile(int fd, int s, off_t offset, off_t *len, void *hdtr, int flags);
 
 static int temp_file(long size)
@@ -20,6 +23,11 @@ static int temp_file(long size)
 		off += n;
 	}
 	return fd;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
 }
 
 static int pair(int sv[2])
@@ -115,12 +123,70 @@ static void t_bad_arguments(void)
 	close(sv[1]);
 }
 
+/*
+ * A signal interrupts a sendfile blocked on a full socket: -1/EINTR, with the bytes that did go out
+ * in *len. Resuming from there delivers every byte of the file exactly once, in order.
+ */
+static void t_signal_mid_transfer_counts_what_was_sent(void)
+{
+	long size = 4L << 20;
+	int f = temp_file(size);
+	int sv[2];
+	CHECK(f >= 0 && pair(sv) == 0, "setup");
+	int small = 4096;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;       /* no SA_RESTART: the blocked call returns */
+	sigaction(SIGALRM, &sa, &old);
+	struct itimerval every50ms = { { 0, 50000 }, { 0, 50000 } };
+	setitimer(ITIMER_REAL, &every50ms, NULL);
+	off_t len = size;
+	errno = 0;
+	int r = sendfile(f, sv[0], 0, &len, NULL, 0);   /* blocking socket, nobody reads yet */
+	int e = errno;
+	struct itimerval stop = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &stop, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK(r == -1 && e == EINTR, "interrupted: r %d errno %d", r, e);
+	CHECK(len > 0 && len < size, "the bytes sent are reported: %ld", (long)len);
+
+	set_nonblock(sv[0]);
+	set_nonblock(sv[1]);
+	off_t next = len;
+	long received = 0;
+	int bad = 0;
+	unsigned char buf[65536];
+	long end = h_now_ms() + 20000;
+	while (received < size && h_now_ms() < end) {
+		if (next < size) {
+			off_t chunk = size - next;
+			int rr = sendfile(f, sv[0], next, &chunk, NULL, 0);
+			CHECK(rr == 0 || errno == EAGAIN || errno == EINTR, "resume: errno %d", errno);
+			next += chunk;
+		}
+		ssize_t n = read(sv[1], buf, sizeof buf);
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != (unsigned char)((received + i) * 7))
+				bad++;
+		if (n > 0)
+			received += n;
+	}
+	CHECK(received == size && next == size, "received %ld of %ld, sent up to %ld", received, size, (long)next);
+	CHECK(bad == 0, "%d bytes out of place (sent twice or lost)", bad);
+	close(f);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	RUN(t_count_and_offset);
 	RUN(t_zero_means_to_eof);
 	RUN(t_eagain_reports_partial_count);
+	RUN(t_signal_mid_transfer_counts_what_was_sent);
 	RUN(t_bad_arguments);
 	return h_finish();
 }
