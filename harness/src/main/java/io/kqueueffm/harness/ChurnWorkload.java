@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,8 +28,9 @@ final class ChurnWorkload extends HttpWorkload {
 
     @Override
     void start(LoadRun run) throws Exception {
-        byte[] one = HttpWorkload.request(run.target, true);
-        int responseLength = HttpWorkload.probeResponseLength(run.target, one);
+        InetSocketAddress target = (InetSocketAddress) run.target;
+        byte[] one = HttpWorkload.request(target, true);
+        int responseLength = HttpWorkload.probeResponseLength(target, one);
         ByteBuf request = Unpooled.unreleasableBuffer(Unpooled.directBuffer(one.length).writeBytes(one));
         for (int i = 0; i < connections; i++) {
             connect(run, request, responseLength);

@@ -8,6 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 
+import java.nio.file.Path;
+
 /**
  * TCP echo: each connection writes {@code size} bytes and writes again once all of them came
  * back. 1 byte on one connection is a ping-pong (a latency figure); 64 KiB is a throughput one.
@@ -28,7 +30,7 @@ final class EchoWorkload extends Workload {
     }
 
     @Override
-    Channel bindServer(EventLoopGroup group, Transport transport) throws Exception {
+    Channel bindServer(EventLoopGroup group, Transport transport, Path dir) throws Exception {
         return ServerMain.bind(group, transport, new Echo());
     }
 

@@ -23,7 +23,8 @@ public final class Harness {
     private final Options o;
     private final Report report;
     private final Map<Transport, ChildJvm> servers = new LinkedHashMap<>();
-    private final Map<Transport, Map<String, Integer>> ports = new LinkedHashMap<>();
+    /** Per server, each service's endpoint as its READY line gave it (URL-encoded): passed on as is. */
+    private final Map<Transport, Map<String, String>> endpoints = new LinkedHashMap<>();
     private JvmLoadGenerator client;
     private WrkLoadGenerator wrk;
 
@@ -104,13 +105,18 @@ public final class Harness {
             System.out.printf("JIT warm-up: %d ms of each workload on each server (not recorded)%n", each);
             for (Transport t : servers.keySet()) {
                 for (Workload w : o.workloads) {
-                    round(w, t, 0, each, 100, null);
+                    if (runs(w, t)) {
+                        round(w, t, 0, each, 100, null);
+                    }
                 }
             }
         }
 
         List<Transport> order = new ArrayList<>(servers.keySet());
-        int total = o.rounds * o.workloads.size() * order.size();
+        int total = 0;
+        for (Workload w : o.workloads) {
+            total += o.rounds * (int) order.stream().filter(t -> runs(w, t)).count();
+        }
         int done = 0;
         long started = System.nanoTime();
         for (int r = 1; r <= o.rounds; r++) {
@@ -118,6 +124,9 @@ public final class Harness {
                 for (int i = 0; i < order.size(); i++) {
                     // Rotate who goes first in each round, so no transport always follows the same one.
                     Transport t = order.get((i + r - 1) % order.size());
+                    if (!runs(w, t)) {
+                        continue;
+                    }
                     RoundResult res = round(w, t, r, o.warmupMs, o.measureMs, null);
                     done++;
                     report.progress(res, done, total, started);
@@ -158,14 +167,17 @@ public final class Harness {
             System.out.printf("skip %-10s %s%n", t.id, reason);
             return;
         }
-        Map<String, Integer> p = new LinkedHashMap<>();
+        Map<String, String> p = new LinkedHashMap<>();
         for (String kv : line.substring("READY".length()).trim().split(" ")) {
-            String[] f = kv.split("=");
-            p.put(f[0], Integer.parseInt(f[1]));
+            String[] f = kv.split("=", 2);
+            p.put(f[0], f[1]);
         }
         servers.put(t, jvm);
-        ports.put(t, p);
+        endpoints.put(t, p);
         System.out.printf("server %-10s its own JVM, %d loop thread(s)%n", t.id, o.threads);
+        for (Workload w : o.workloads) {
+            w.unsupported(t).ifPresent(why -> System.out.printf("skip %-10s %s: %s%n", t.id, w.id, why));
+        }
     }
 
     /**
@@ -178,8 +190,8 @@ public final class Harness {
         ChildJvm server = servers.get(t);
         ServerWindow window = new ServerWindow(server, t, syscallsOut);
         try {
-            LoadGenerator.Load load = generatorFor(w).run(w, ports.get(t).get(w.service()), warmupMs, measureMs,
-                    window);
+            LoadGenerator.Load load = generatorFor(w).run(w, endpoints.get(t).get(w.service()), warmupMs,
+                    measureMs, window);
             return new RoundResult(w, t, roundNo, load.ops(), load.errors(), load.nanos(), load.latency(),
                     window.cpu, window.loopCpu, window.loopUser, window.alloc, null);
         } catch (IOException e) {
@@ -188,6 +200,11 @@ public final class Harness {
         } finally {
             window.abort();
         }
+    }
+
+    /** Whether server {@code t} has {@code w}'s endpoint: not when the transport lacks its channel kind. */
+    private boolean runs(Workload w, Transport t) {
+        return endpoints.get(t).containsKey(w.service());
     }
 
     private LoadGenerator generatorFor(Workload w) {
@@ -270,6 +287,9 @@ public final class Harness {
                 + "(not timed)%n", o.straceMs);
         for (Workload w : o.workloads) {
             for (Transport t : servers.keySet()) {
+                if (!runs(w, t)) {
+                    continue;
+                }
                 Map<String, Long> calls = new LinkedHashMap<>();
                 RoundResult res = round(w, t, 0, Math.min(o.warmupMs, 500), o.straceMs, calls);
                 if (res.failure() != null && res.failure().startsWith("strace")) {

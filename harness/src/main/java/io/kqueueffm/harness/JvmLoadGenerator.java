@@ -43,8 +43,8 @@ final class JvmLoadGenerator implements LoadGenerator {
     }
 
     @Override
-    public Load run(Workload w, int port, long warmupMs, long measureMs, Window window) throws Exception {
-        jvm.send("RUN " + w.id + " " + port + " " + warmupMs + " " + measureMs + " " + maxOps);
+    public Load run(Workload w, String endpoint, long warmupMs, long measureMs, Window window) throws Exception {
+        jvm.send("RUN " + w.id + " " + endpoint + " " + warmupMs + " " + measureMs + " " + maxOps);
         Duration timeout = Duration.ofMillis(warmupMs + measureMs + 60_000);
         expect(timeout, "MEASURING");
         try {

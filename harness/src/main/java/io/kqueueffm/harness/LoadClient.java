@@ -6,7 +6,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -17,9 +18,10 @@ import java.util.concurrent.TimeUnit;
  * transport (Netty's native one for the machine, else NIO), and stays up across rounds so that
  * its JIT state is the same for every server.
  *
- * <p>Protocol: prints {@code READY transport=T}; for each {@code RUN workload port warmupMs
- * measureMs maxOps} line it starts the load, prints {@code MEASURING} when the measured window
- * opens and {@code MEASURED} when it closes (the harness samples the server at both), then
+ * <p>Protocol: prints {@code READY transport=T}; for each {@code RUN workload endpoint warmupMs
+ * measureMs maxOps} line (the endpoint URL-encoded, as the server JVM printed it) it starts the
+ * load, prints {@code MEASURING} when the measured window opens and {@code MEASURED} when it
+ * closes (the harness samples the server at both), then
  * {@code RESULT ops=N errors=N nanos=N hist=BASE64} (the latency histogram, HdrHistogram's
  * compressed encoding) or {@code FAILED reason}. Exits at EOF on stdin.
  */
@@ -40,7 +42,7 @@ public final class LoadClient {
                 String[] f = line.trim().split(" ");
                 if (f[0].equals("RUN")) {
                     try {
-                        System.out.println(run(group, transport, Workload.of(f[1]), Integer.parseInt(f[2]),
+                        System.out.println(run(group, transport, Workload.of(f[1]), f[2],
                                 Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5])));
                     } catch (Exception e) {
                         System.out.println("FAILED " + String.valueOf(e).replace('\n', ' '));
@@ -53,9 +55,10 @@ public final class LoadClient {
         }
     }
 
-    private static String run(EventLoopGroup group, Transport transport, Workload workload, int port,
+    private static String run(EventLoopGroup group, Transport transport, Workload workload, String endpoint,
                               long warmupMs, long measureMs, long maxOps) throws Exception {
-        LoadRun run = new LoadRun(group, transport, new InetSocketAddress("127.0.0.1", port), maxOps);
+        SocketAddress target = workload.target(URLDecoder.decode(endpoint, StandardCharsets.UTF_8), transport);
+        LoadRun run = new LoadRun(group, transport, target, maxOps);
         LoadRun.Stats total;
         long nanos;
         try {

@@ -30,8 +30,11 @@ interface LoadGenerator extends AutoCloseable {
 
     boolean supports(Workload w);
 
-    /** Warms up for {@code warmupMs}, then measures for {@code measureMs} between the window's edges. */
-    Load run(Workload w, int port, long warmupMs, long measureMs, Window window) throws Exception;
+    /**
+     * Warms up for {@code warmupMs}, then measures for {@code measureMs} between the window's edges;
+     * {@code endpoint} is the server's, as its READY line gave it (URL-encoded).
+     */
+    Load run(Workload w, String endpoint, long warmupMs, long measureMs, Window window) throws Exception;
 
     @Override
     void close();

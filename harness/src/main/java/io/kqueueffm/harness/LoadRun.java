@@ -10,7 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import org.HdrHistogram.Histogram;
 
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -31,7 +31,7 @@ final class LoadRun {
 
     final EventLoopGroup group;
     final Transport transport;
-    final InetSocketAddress target;
+    final SocketAddress target;
     private final long maxOps;
     private final Map<EventExecutor, Stats> stats = new IdentityHashMap<>();
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
@@ -46,7 +46,7 @@ final class LoadRun {
         long issued;
     }
 
-    LoadRun(EventLoopGroup group, Transport transport, InetSocketAddress target, long maxOps) {
+    LoadRun(EventLoopGroup group, Transport transport, SocketAddress target, long maxOps) {
         this.group = group;
         this.transport = transport;
         this.target = target;
@@ -64,11 +64,25 @@ final class LoadRun {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
     }
 
+    /** A client of the transport's Unix domain socket channel. */
+    Bootstrap domainBootstrap() {
+        return new Bootstrap()
+                .group(group)
+                .channel(transport.domainChannel)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
+    }
+
     /** Opens {@code n} connections, a new handler each, and returns when all are connected. */
     void connectAll(int n, Supplier<ChannelHandler> handler) throws InterruptedException {
+        connectAll(n, this::bootstrap, handler);
+    }
+
+    /** The same, with the channels {@code bootstrap} makes. */
+    void connectAll(int n, Supplier<Bootstrap> bootstrap, Supplier<ChannelHandler> handler)
+            throws InterruptedException {
         List<ChannelFuture> connects = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            connects.add(bootstrap().handler(handler.get()).connect(target));
+            connects.add(bootstrap.get().handler(handler.get()).connect(target));
         }
         for (ChannelFuture f : connects) {
             track(f.sync().channel());

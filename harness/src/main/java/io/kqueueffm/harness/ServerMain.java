@@ -11,9 +11,12 @@ import io.netty.util.concurrent.EventExecutor;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * on one event loop group. The harness talks to it over stdin/stdout only, so that asking for
  * figures puts no traffic and no work on the loops being measured.
  *
- * <p>Protocol: prints {@code READY http=P echo=P ...}; then answers each {@code STATS} line with
+ * <p>Protocol: prints {@code READY http=E echo=E ...}, each service's endpoint as {@link
+ * Workload#endpoint} gives it (a port, a socket file's path), URL-encoded; then answers each {@code STATS} line with
  * {@code STATS alloc=B cpu=NS user=NS} (bytes allocated, CPU time and its user-mode part, of the loop
  * threads so far); exits at
  * EOF on stdin, so it never outlives the harness.
@@ -47,18 +51,24 @@ public final class ServerMain {
         }
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
                 new DefaultThreadFactory(LOOP_THREAD_PREFIX), transport.newFactory());
+        // Socket files of the domain socket workloads: a folder of this JVM's own, deleted at exit.
+        Path dir = Files.createTempDirectory("kqh");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "harness-tmp-cleanup"));
         Map<String, Channel> bound = new LinkedHashMap<>();
+        Map<String, String> endpoints = new LinkedHashMap<>();
         for (Workload w : Workload.ALL) {
-            if (!bound.containsKey(w.service())) {
-                bound.put(w.service(), w.bindServer(group, transport));
+            if (!bound.containsKey(w.service()) && w.unsupported(transport).isEmpty()) {
+                Channel ch = w.bindServer(group, transport, dir);
+                bound.put(w.service(), ch);
+                endpoints.put(w.service(), w.endpoint(ch));
             }
         }
         long[] loopThreadIds = loopThreadIds(group);
         var threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
         StringBuilder ready = new StringBuilder("READY");
-        bound.forEach((name, ch) -> ready.append(' ').append(name).append('=')
-                .append(((InetSocketAddress) ch.localAddress()).getPort()));
+        endpoints.forEach((name, e) -> ready.append(' ').append(name).append('=')
+                .append(URLEncoder.encode(e, StandardCharsets.UTF_8)));
         System.out.println(ready);
         System.out.flush();
 
@@ -83,6 +93,19 @@ public final class ServerMain {
             ch.close().syncUninterruptibly();
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        deleteTree(dir);
+    }
+
+    /** Deletes the socket files in {@code dir} (it has no subfolders), then {@code dir}. */
+    private static void deleteTree(Path dir) {
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // Already gone (the shutdown hook after a normal exit), or nothing more to do at exit.
+        }
     }
 
     /** Same options on every transport: what differs between server JVMs is the transport alone. */

@@ -85,11 +85,13 @@ final class WrkLoadGenerator implements LoadGenerator {
 
     @Override
     public boolean supports(Workload w) {
-        return w instanceof HttpWorkload;
+        // wrk speaks TCP only.
+        return w instanceof HttpWorkload && !(w instanceof DomainHttpWorkload);
     }
 
     @Override
-    public Load run(Workload w, int port, long warmupMs, long measureMs, Window window) throws Exception {
+    public Load run(Workload w, String endpoint, long warmupMs, long measureMs, Window window) throws Exception {
+        int port = Integer.parseInt(endpoint);
         HttpWorkload http = (HttpWorkload) w;
         if (warmupMs > 0) {
             wrk(http, port, seconds(warmupMs));

@@ -35,4 +35,20 @@ class HarnessSmokeTest {
         assertTrue(md.contains("| kqueue-ffm |") && md.contains("| nio |"), md);
         assertTrue(!md.contains(System.getProperty("user.dir")), "the report names a path of this machine");
     }
+
+    /** UDP echo and HTTP over a socket file, on our transport only, to keep this to a few seconds. */
+    @Test
+    void udpEchoAndDomainSocketHttpProduceFigures() throws Exception {
+        Path out = Path.of("target", "harness-smoke-udp-uds");
+        Options o = Options.parse(new String[] {
+            "--transports", "kqueue-ffm", "--workloads", "udp-echo,domain-http", "--rounds", "1",
+            "--warmup", "100", "--duration", "300", "--jit-warmup", "0", "--no-strace", "--load", "java",
+            "--out", out.toString()});
+        assertTrue(Harness.run(o), "no round produced figures");
+        String json = Files.readString(out.resolve("results.json"));
+        for (String w : new String[] {"udp-echo", "domain-http"}) {
+            assertTrue(json.matches("(?s).*\"workload\": \"" + w + "\", \"transport\": \"kqueue-ffm\", "
+                    + "\"round\": 1, \"ops\": [1-9].*"), w + " has no figures in results.json:\n" + json);
+        }
+    }
 }
