@@ -137,25 +137,23 @@ public final class KQueueFfmDatagramChannelConfig extends KQueueFfmChannelConfig
 
     @Override
     public int getSendBufferSize() {
-        return SocketOptions.getInt(socket(), "SO_SNDBUF", ABI.solSocket, ABI.soSndbuf);
+        return SocketOptions.getSendBufferSize(socket());
     }
 
     @Override
     public KQueueFfmDatagramChannelConfig setSendBufferSize(int size) {
-        SocketOptions.setInt(socket(), "SO_SNDBUF", ABI.solSocket, ABI.soSndbuf,
-                SocketOptions.checkNonNegative("SO_SNDBUF", size));
+        SocketOptions.setSendBufferSize(socket(), size);
         return this;
     }
 
     @Override
     public int getReceiveBufferSize() {
-        return SocketOptions.getInt(socket(), "SO_RCVBUF", ABI.solSocket, ABI.soRcvbuf);
+        return SocketOptions.getReceiveBufferSize(socket());
     }
 
     @Override
     public KQueueFfmDatagramChannelConfig setReceiveBufferSize(int size) {
-        SocketOptions.setInt(socket(), "SO_RCVBUF", ABI.solSocket, ABI.soRcvbuf,
-                SocketOptions.checkNonNegative("SO_RCVBUF", size));
+        SocketOptions.setReceiveBufferSize(socket(), size);
         return this;
     }
 
