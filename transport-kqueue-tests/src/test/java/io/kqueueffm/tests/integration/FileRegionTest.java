@@ -181,10 +181,11 @@ class FileRegionTest {
                 total += r;
             }
             assertEquals(size, total);
-            // Each turn sends a bounded slice, so the task runs within a turn or two of its deadline;
-            // a loop held by the region runs it when most of the region is through.
+            // Each turn sends at most WRITE_SPIN_COUNT slices (64 MiB with sendfile) and then yields,
+            // so the task runs within a few turns of its deadline (4 turns seen on a loaded 2-vCPU
+            // box); a loop held by the region ran it when two thirds of the region were through.
             long sent = sentWhenTaskRan.get(10, TimeUnit.SECONDS);
-            assertTrue(sent < size / 4, "the task ran only after " + sent + " of " + size + " bytes");
+            assertTrue(sent <= size / 2, "the task ran only after " + sent + " of " + size + " bytes");
             assertTrue(written.get(10, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS));
             assertTrue(written.get().isSuccess(), String.valueOf(written.get().cause()));
         } finally {
