@@ -16,6 +16,7 @@ import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
@@ -347,6 +348,14 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel implement
         return n;
     }
 
+    /**
+     * Whether {@code buf} can be written by address as it is: a direct buffer whose components fit
+     * one iovec array. Others are copied once into a direct buffer ({@link #newDirectBuffer}).
+     */
+    static boolean isSendableByAddress(ByteBuf buf) {
+        return buf.hasMemoryAddress() || buf.isDirect() && buf.nioBufferCount() <= Socket.abi().iovMax;
+    }
+
     /** A direct copy of {@code buf} (released), for writing a heap buffer by address. */
     protected final ByteBuf newDirectBuffer(ByteBuf buf) {
         int readable = buf.readableBytes();
@@ -537,6 +546,19 @@ public abstract class AbstractKQueueFfmChannel extends AbstractChannel implement
 
         final boolean shouldStopReading(ChannelConfig config) {
             return !readPending && !config.isAutoRead();
+        }
+
+        /** The end of a read of whole messages (connections, datagrams): one read-complete, then the error. */
+        final void messagesRead(ReadHandle allocHandle, ChannelPipeline pipeline, ChannelConfig config,
+                                Throwable exception) {
+            allocHandle.readComplete();
+            pipeline.fireChannelReadComplete();
+            if (exception != null) {
+                pipeline.fireExceptionCaught(exception);
+            }
+            if (shouldStopReading(config)) {
+                clearReadFilter0();
+            }
         }
 
         final void clearReadFilter0() {

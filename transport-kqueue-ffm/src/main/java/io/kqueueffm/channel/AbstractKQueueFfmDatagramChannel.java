@@ -151,14 +151,6 @@ public abstract class AbstractKQueueFfmDatagramChannel extends AbstractKQueueFfm
         return socket.sendTo(b.errno, iov, to, toLen) >= 0;
     }
 
-    /**
-     * Whether {@code buf} can be sent by address as it is: a direct buffer whose components fit one
-     * iovec array. Others are copied once into a direct buffer when written.
-     */
-    static boolean isSendableByAddress(ByteBuf buf) {
-        return buf.hasMemoryAddress() || buf.isDirect() && buf.nioBufferCount() <= Socket.abi().iovMax;
-    }
-
     @Override
     protected AbstractKQueueFfmUnsafe newUnsafe() {
         return new DatagramUnsafe();
@@ -205,16 +197,9 @@ public abstract class AbstractKQueueFfmDatagramChannel extends AbstractKQueueFfm
                 }
                 exception = t;
             }
-            allocHandle.readComplete();
-            pipeline.fireChannelReadComplete();
-            if (exception != null) {
-                // The socket stays usable (an ICMP error is reported once): Netty's transports fire
-                // the exception and keep the channel open.
-                pipeline.fireExceptionCaught(exception);
-            }
-            if (shouldStopReading(config)) {
-                clearReadFilter0();
-            }
+            // The socket stays usable (an ICMP error is reported once): Netty's transports fire
+            // the exception and keep the channel open.
+            messagesRead(allocHandle, pipeline, config, exception);
         }
     }
 }

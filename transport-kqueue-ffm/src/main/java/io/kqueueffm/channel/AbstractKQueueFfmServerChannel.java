@@ -107,14 +107,7 @@ public abstract class AbstractKQueueFfmServerChannel extends AbstractKQueueFfmCh
             } catch (Throwable t) {
                 exception = t;
             }
-            allocHandle.readComplete();
-            pipeline.fireChannelReadComplete();
-            if (exception != null) {
-                pipeline.fireExceptionCaught(exception);
-            }
-            if (shouldStopReading(config)) {
-                clearReadFilter0();
-            }
+            messagesRead(allocHandle, pipeline, config, exception);
         }
     }
 }

@@ -94,8 +94,7 @@ public abstract class AbstractKQueueFfmStreamChannel extends AbstractKQueueFfmCh
     @Override
     protected Object filterOutboundMessage(Object msg) {
         if (msg instanceof ByteBuf buf) {
-            return buf.hasMemoryAddress() || buf.isDirect() && buf.nioBufferCount() <= Socket.abi().iovMax
-                    ? buf : newDirectBuffer(buf);
+            return isSendableByAddress(buf) ? buf : newDirectBuffer(buf);
         }
         if (msg instanceof FileRegion) {
             return msg;
